@@ -7,6 +7,9 @@ import { existsSync } from "node:fs";
 /** Debian package that provides each command the tests need. */
 const REQUIRED: Record<string, string> = {
   "ovs-ofctl": "openvswitch-common",
+  "ovs-vswitchd": "openvswitch-switch",
+  "ovsdb-server": "openvswitch-switch",
+  "ovs-vsctl": "openvswitch-switch",
 };
 
 function have(command: string): boolean {
