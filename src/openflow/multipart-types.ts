@@ -18,9 +18,6 @@ export const UNKNOWN_COUNT = 0xffffffffffffffffn;
 /** Nicira's vendor / experimenter id (NX_VENDOR_ID). */
 export const NX_VENDOR_ID = 0x00002320;
 
-/** Reserved table id meaning "all tables" in stats requests (OFPTT_ALL). */
-export const OFPTT_ALL = 0xff;
-
 /** Reserved meter ids (ofp_meter). */
 export const OFPM = { MAX: 0xffff0000, SLOWPATH: 0xfffffffd, CONTROLLER: 0xfffffffe, ALL: 0xffffffff } as const;
 
@@ -46,38 +43,15 @@ export const OFPMP = {
 // ---------------------------------------------------------------------------------------
 // Ports
 
-/** OFPPC_* port config bits (same positions in 1.0 and 1.3 for the bits 1.3 kept). */
-export const OFPPC = { PORT_DOWN: 1 << 0, NO_STP: 1 << 1, NO_RECV: 1 << 2, NO_RECV_STP: 1 << 3, NO_FLOOD: 1 << 4, NO_FWD: 1 << 5, NO_PACKET_IN: 1 << 6 } as const;
-/** OFPPS_* port state bits (1.3; 1.0 LINK_DOWN is the same bit, its STP bits are 0x300). */
-export const OFPPS = { LINK_DOWN: 1 << 0, BLOCKED: 1 << 1, LIVE: 1 << 2 } as const;
-/** OFPPF_* port feature bits, OpenFlow 1.3 layout (1.0's codec converts). */
-export const OFPPF = {
-  "10MB_HD": 1 << 0,
-  "10MB_FD": 1 << 1,
-  "100MB_HD": 1 << 2,
-  "100MB_FD": 1 << 3,
-  "1GB_HD": 1 << 4,
-  "1GB_FD": 1 << 5,
-  "10GB_FD": 1 << 6,
-  "40GB_FD": 1 << 7,
-  "100GB_FD": 1 << 8,
-  "1TB_FD": 1 << 9,
-  OTHER: 1 << 10,
-  COPPER: 1 << 11,
-  FIBER: 1 << 12,
-  AUTONEG: 1 << 13,
-  PAUSE: 1 << 14,
-  PAUSE_ASYM: 1 << 15,
-} as const;
-
 /**
- * One port as FEATURES_REPLY (1.0), PORT_STATUS and PORT_DESC describe it. `hwAddr` is
- * "xx:xx:xx:xx:xx:xx" lowercase; `name` at most 15 bytes; feature bitmaps in the 1.3
- * layout; `currSpeed`/`maxSpeed` in kbps (1.3 only on the wire; 1.0 drops them).
+ * One port as FEATURES_REPLY (1.0), PORT_STATUS and PORT_DESC describe it (1.0 ofp_phy_port,
+ * 1.3 ofp_port). `hwAddr` is 6 bytes; `name` at most 15 bytes; config/state/feature bits
+ * with the 1.3 meanings of messages.ts OFPPC/OFPPS/OFPPF (the codec converts 1.0's feature
+ * layout); `currSpeed`/`maxSpeed` in kbps, 1.3 only on the wire (0 when decoded from 1.0).
  */
 export interface PortDesc {
   readonly portNo: number;
-  readonly hwAddr: string;
+  readonly hwAddr: Uint8Array;
   readonly name: string;
   readonly config: number;
   readonly state: number;
