@@ -1,0 +1,45 @@
+// Tofino device-config packing: golden bytes for Stratum's BfPipelineConfig and for the
+// legacy bf_switchd packing, from the fixture files in test/fixtures/tofino (see its README).
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
+import { loadTofinoArtifacts, packLegacy, packStratum, packTofinoConfig } from "../../targets/tofino/packing.js";
+
+const dir = fileURLToPath(new URL("../fixtures/tofino", import.meta.url));
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const ascii = (s: string) => Buffer.from(s, "latin1").toString("hex");
+
+describe("tofino packing", () => {
+  test("stratum BfPipelineConfig, byte by byte", async () => {
+    const a = await loadTofinoArtifacts(dir, "ofp4");
+    const expected =
+      "0a04" + ascii("ofp4") + // 1: p4_name, 4 bytes
+      "1226" + ascii('{"schema_version":"1.0.0","tables":[]}') + // 2: bfruntime_info, 38 bytes
+      "1a2d" + // 3: profiles, 45 bytes:
+      "0a04" + ascii("pipe") + //   1: profile_name
+      "1217" + ascii('{"program_name":"ofp4"}') + //   2: context, 23 bytes
+      "1a0c" + ascii("TOFINOBIN") + "000102"; //   3: binary, 12 bytes
+    expect(hex(packStratum(a))).toBe(expected);
+    expect(hex(packTofinoConfig("stratum", a))).toBe(expected);
+  });
+
+  test("stratum packing with a pipe scope", async () => {
+    const a = { ...(await loadTofinoArtifacts(dir, "ofp4")), pipeScope: [0, 2] };
+    const out = hex(packStratum(a));
+    expect(out.startsWith("0a04" + ascii("ofp4"))).toBe(true);
+    // the profile grows by 4 bytes: 22 02 00 02 (field 4, packed, two varints)
+    expect(out).toContain("1a31");
+    expect(out.endsWith(ascii("TOFINOBIN") + "000102" + "22020002")).toBe(true);
+  });
+
+  test("legacy bf_switchd packing, byte by byte", async () => {
+    const a = await loadTofinoArtifacts(dir, "ofp4");
+    const expected =
+      "04000000" + ascii("ofp4") + "0c000000" + ascii("TOFINOBIN") + "000102" + "17000000" + ascii('{"program_name":"ofp4"}');
+    expect(hex(packLegacy(a))).toBe(expected);
+    expect(hex(packTofinoConfig("legacy", a))).toBe(expected);
+  });
+
+  test("a missing file is an error naming it", async () => {
+    await expect(loadTofinoArtifacts("/nonexistent-dir", "x")).rejects.toThrow(/cannot read \/nonexistent-dir\/tofino\.bin/);
+  });
+});
