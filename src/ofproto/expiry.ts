@@ -1,0 +1,41 @@
+// Expiry (DESIGN.md §2): a rule past its hard timeout (counted from creation, or from a
+// MODIFY that asked OFPFF_RESET_COUNTS) or its idle timeout (counted from the provider's
+// last-used time, or creation) sends flow_removed if it asked to, with its final counters,
+// and is deleted through an unattached op group. Rules with an operation in flight wait.
+
+import { OFPRR } from "../openflow/messages.js";
+import type { Ofproto } from "./ofproto.js";
+import type { RuleStats } from "./provider.js";
+import type { Rule } from "./rule.js";
+
+/** Why a rule expires at `now`, or undefined (with the stats read for an idle check). */
+export function expiryReason(sw: Ofproto, rule: Rule, now: number): { reason: number; stats?: RuleStats } | undefined {
+  if (rule.hardTimeout > 0 && now >= rule.hardFrom + rule.hardTimeout * 1000) return { reason: OFPRR.HARD_TIMEOUT };
+  if (rule.idleTimeout > 0) {
+    const stats = sw.provider.ruleStats(rule);
+    const last = Math.max(stats.lastUsed ?? rule.created, rule.created);
+    if (now >= last + rule.idleTimeout * 1000) return { reason: OFPRR.IDLE_TIMEOUT, stats };
+  }
+  return undefined;
+}
+
+export function runExpiry(sw: Ofproto, now: number): void {
+  const expired: { rule: Rule; reason: number; stats?: RuleStats }[] = [];
+  for (const rule of sw.expirable) {
+    if (rule.pendingOp !== undefined) continue;
+    const why = expiryReason(sw, rule, now);
+    if (why !== undefined) expired.push({ rule, ...why });
+  }
+  if (expired.length === 0) return;
+  const group = sw.newGroup(undefined, undefined);
+  for (const { rule, reason, stats } of expired) {
+    const finalStats = stats ?? sw.provider.ruleStats(rule);
+    const error = sw.startDelete(group, rule, reason);
+    if (error !== undefined) {
+      sw.log.warn(`expiry: provider refused to delete a rule of table ${rule.tableId}: ${error.message}`);
+      continue;
+    }
+    sw.sendFlowRemoved(rule, reason, finalStats);
+  }
+  sw.submit(group);
+}

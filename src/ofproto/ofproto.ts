@@ -1,0 +1,611 @@
+// The switch: tables, ports, datapath id, the NORMAL / FLUSH state machine, op groups and
+// operations (DESIGN.md §2), connections' pending groups, internal (hidden) rules and the
+// one place where an OfError becomes a wire error. It implements connmgr's OfprotoEndpoint
+// and the provider's ProviderCore. Request handlers live beside it, one concept per file
+// (flow-mod.ts, stats.ts, role.ts, config.ts, port.ts, expiry.ts). It never touches P4Runtime
+// and never encodes bytes.
+
+import type {
+  ConnManagerPort,
+  HandleResult,
+  OfConnView,
+  OfprotoEndpoint,
+  PacketInEvent,
+  Request,
+} from "../connmgr/endpoint.js";
+import { applyOnly, OFPP } from "../openflow/actions.js";
+import { ofError, type OfError } from "../openflow/errors.js";
+import { OFP_NO_BUFFER, OFPFF, OFPPC, OFPPR, OFPRR, type FlowRemoved, type OfMessage, type PortDesc } from "../openflow/messages.js";
+import { UNKNOWN_COUNT } from "../openflow/multipart-types.js";
+import { handleConfigRequest } from "./config.js";
+import { runExpiry } from "./expiry.js";
+import { handleFlowMod } from "./flow-mod.js";
+import { Operation, type OperationSink } from "./operation.js";
+import { OpGroup } from "./opgroup.js";
+import { handlePacketOut, handlePortMod } from "./port.js";
+import type { Provider, ProviderCore, RuleStats, SwitchDescription } from "./provider.js";
+import { handleRoleRequest } from "./role.js";
+import { Rule, MAX_CONTROLLER_PRIORITY, type RuleSpec } from "./rule.js";
+import { handleGroupMod, type GroupEntry } from "./group-table.js";
+import { handleMultipart } from "./stats.js";
+import { FlowTable } from "./table.js";
+
+/** What a request handler returns: answered or started, must wait, or an error to send. */
+export type Outcome = "done" | "postponed" | OfError;
+
+/** NORMAL: requests are processed. FLUSH: none is; rules are being deleted (DESIGN.md §2). */
+export type SwitchState = "normal" | "flush";
+
+/** secure: never adds rules of its own. standalone: a hub while no controller is connected. */
+export type FailMode = "secure" | "standalone";
+
+/** Where the target stands, as the provider told us. */
+export type TargetState = "connected" | "lost" | "reconciling";
+
+/** The lowest hidden priority: the fail-open rule (it outranks every controller rule). */
+export const FAIL_OPEN_PRIORITY = MAX_CONTROLLER_PRIORITY + 1;
+
+export interface CoreLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+const SILENT: CoreLog = { info: () => undefined, warn: () => undefined };
+
+export interface OfprotoOptions {
+  /** Back-pressure bound: flow_mods are postponed while this many op groups are pending. */
+  readonly maxPendingGroups?: number;
+  readonly failMode?: FailMode;
+  /** Milliseconds; the clock for rule times and expiry (tests pass their own). */
+  readonly now?: () => number;
+  /** How often expiry runs, in ms; 0 = never by itself (call runExpiry()). Default 1000. */
+  readonly expiryIntervalMs?: number;
+  /** n_buffers of the features reply (the packet buffers connmgr keeps per connection). */
+  readonly nBuffers?: number;
+  readonly dpDesc?: string;
+  readonly log?: CoreLog;
+}
+
+export const DEFAULT_MAX_PENDING_GROUPS = 50;
+
+/** OFPC_FRAG_* of set_config: how IP fragments are handled. */
+export type FragHandling = "normal" | "drop";
+
+interface ConnState {
+  pendingGroups: number;
+}
+
+export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
+  readonly provider: Provider;
+  readonly maxPendingGroups: number;
+  readonly failMode: FailMode;
+  readonly nBuffers: number;
+  readonly dpDesc: string;
+  readonly log: CoreLog;
+  readonly now: () => number;
+
+  datapathId = 0n;
+  tables: FlowTable[] = [];
+  readonly ports = new Map<number, PortDesc>();
+  /** The OpenFlow 1.3 group table. */
+  readonly groups = new Map<number, GroupEntry>();
+  description: SwitchDescription | undefined;
+  fragHandling: FragHandling = "normal";
+  /** The last generation id of a master/slave role request (OF1.3), if any. */
+  generationId: bigint | undefined;
+  targetState: TargetState = "connected";
+
+  #state: SwitchState = "normal";
+  #port: ConnManagerPort | undefined;
+  readonly #conns = new Map<OfConnView, ConnState>();
+  /** Groups with operations in flight. */
+  #pendingGroups = 0;
+  /** Rules with a timeout, for expiry without scanning every table. */
+  readonly expirable = new Set<Rule>();
+  #wakeScheduled = false;
+  #flushDone: (() => void) | undefined;
+  #flushPromise: Promise<void> | undefined;
+  #expiryTimer: NodeJS.Timeout | undefined;
+
+  private constructor(provider: Provider, options: OfprotoOptions) {
+    this.provider = provider;
+    this.maxPendingGroups = options.maxPendingGroups ?? DEFAULT_MAX_PENDING_GROUPS;
+    if (!(this.maxPendingGroups >= 1)) throw new Error("maxPendingGroups must be at least 1");
+    this.failMode = options.failMode ?? "secure";
+    this.nBuffers = options.nBuffers ?? 256;
+    this.dpDesc = options.dpDesc ?? "ofp4";
+    this.log = options.log ?? SILENT;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Builds the switch: constructs the provider (provider.ts §1.1) and installs internal rules. */
+  static async create(provider: Provider, options: OfprotoOptions = {}): Promise<Ofproto> {
+    const sw = new Ofproto(provider, options);
+    const desc = await provider.construct(sw);
+    if (desc.tables.length === 0 || desc.tables.length > 254) {
+      throw new Error(`provider ${provider.name} reported ${desc.tables.length} tables (1..254 allowed)`);
+    }
+    sw.description = desc;
+    sw.datapathId = desc.datapathId;
+    sw.tables = desc.tables.map((t, i) => new FlowTable(i, t));
+    for (const p of desc.ports) sw.ports.set(p.portNo, p);
+    sw.syncInternalRules();
+    const interval = options.expiryIntervalMs ?? 1000;
+    if (interval > 0) {
+      sw.#expiryTimer = setInterval(() => sw.runExpiry(), interval);
+      sw.#expiryTimer.unref();
+    }
+    return sw;
+  }
+
+  /** Joins the switch to the connection manager. */
+  attach(port: ConnManagerPort): void {
+    this.#port = port;
+  }
+
+  /** Stops the expiry timer and destructs the provider (provider.ts §1.3). */
+  async close(): Promise<void> {
+    if (this.#expiryTimer !== undefined) clearInterval(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    await this.provider.destruct();
+  }
+
+  get state(): SwitchState {
+    return this.#state;
+  }
+
+  /** Op groups with operations in flight, on the whole switch. */
+  get pendingGroupCount(): number {
+    return this.#pendingGroups;
+  }
+
+  /** Op groups in flight that answer this connection. */
+  pendingGroupsOf(conn: OfConnView): number {
+    return this.#conns.get(conn)?.pendingGroups ?? 0;
+  }
+
+  /** Controllers connected now. */
+  get connections(): Iterable<OfConnView> {
+    return this.#conns.keys();
+  }
+
+  // ── OfprotoEndpoint ───────────────────────────────────────────────────────────────────
+
+  connected(conn: OfConnView): void {
+    this.#conns.set(conn, { pendingGroups: 0 });
+    this.syncInternalRules();
+  }
+
+  disconnected(conn: OfConnView): void {
+    // Its pending groups keep running; finishing them sends nothing (the conn is unknown then).
+    this.#conns.delete(conn);
+    this.syncInternalRules();
+  }
+
+  /**
+   * Handles one request: "done" when answered or started, "postponed" when it must wait
+   * (DESIGN.md §2). An error outcome of a handler is sent here, quoting the request.
+   */
+  handle(conn: OfConnView, request: Request): HandleResult {
+    if (this.#state === "flush") return "postponed";
+    const outcome = this.#dispatch(conn, request);
+    if (outcome === "done" || outcome === "postponed") return outcome;
+    this.#sendError(conn, outcome, request);
+    return "done";
+  }
+
+  #dispatch(conn: OfConnView, request: Request): Outcome {
+    const msg = request.msg;
+    switch (msg.type) {
+      case "flow_mod":
+        return this.#unlessSlave(conn) ?? handleFlowMod(this, conn, request, msg);
+      case "packet_out":
+        return this.#unlessSlave(conn) ?? handlePacketOut(this, conn, msg);
+      case "port_mod":
+        return this.#unlessSlave(conn) ?? handlePortMod(this, msg);
+      case "group_mod":
+        return this.#unlessSlave(conn) ?? handleGroupMod(this, conn, msg.body);
+      case "meter_mod":
+        // Meters are not in round 1 (DESIGN.md §2): refused, never a silent success.
+        return (
+          this.#unlessSlave(conn) ??
+          ofError("METER_MOD_FAILED_OUT_OF_METERS", `meter_mod for meter ${msg.body.meterId}: this switch has no meters`)
+        );
+      case "table_mod":
+        if (this.#unlessSlave(conn) !== undefined) return this.#unlessSlave(conn)!;
+        if (msg.tableId !== 0xff && msg.tableId >= this.tables.length) {
+          return ofError("TABLE_MOD_FAILED_BAD_TABLE", `table_mod for table ${msg.tableId}: only ${this.tables.length} tables`);
+        }
+        return "done";
+      case "barrier_request":
+        // The barrier reply is the controller's proof that everything before it is in hardware.
+        if (this.pendingGroupsOf(conn) > 0) return "postponed";
+        conn.send({ type: "barrier_reply" }, request.xid);
+        return "done";
+      case "multipart_request":
+        return handleMultipart(this, conn, request, msg.body);
+      case "role_request":
+      case "nx_role_request":
+        return handleRoleRequest(this, conn, request.xid, msg);
+      case "features_request":
+      case "get_config_request":
+      case "set_config":
+      case "get_async_request":
+      case "set_async":
+      case "nx_set_flow_format":
+      case "nx_flow_mod_table_id":
+      case "nx_set_packet_in_format":
+        return handleConfigRequest(this, conn, request.xid, msg);
+      case "echo_request":
+        // connmgr answers echoes itself; answer one that reaches us anyway.
+        conn.send({ type: "echo_reply", data: msg.data }, request.xid);
+        return "done";
+      default:
+        return ofError("BAD_REQUEST_BAD_TYPE", `${msg.type} is not a request a switch accepts`);
+    }
+  }
+
+  /** A slave is refused state-changing requests with its version's error (DESIGN.md §2 Roles). */
+  #unlessSlave(conn: OfConnView): OfError | undefined {
+    if (conn.role !== "slave") return undefined;
+    return conn.version === 0x04
+      ? ofError("BAD_REQUEST_IS_SLAVE", "this connection is a slave")
+      : ofError("BAD_REQUEST_EPERM", "this connection is a slave");
+  }
+
+  /** The one place an OfError goes to the wire. */
+  #sendError(conn: OfConnView, error: OfError, request: Request): void {
+    this.log.info(`${conn.name}: ${error.name} (${error.message})`);
+    conn.sendError(error, request);
+  }
+
+  // ── Op groups and operations (DESIGN.md §2, provider.ts §2-§3) ────────────────────────
+
+  newGroup(conn: OfConnView | undefined, request: Request | undefined, bufferId: number = OFP_NO_BUFFER): OpGroup {
+    return new OpGroup(conn, request, bufferId);
+  }
+
+  /** Steps 2-3 of an ADD: into the classifier (victim out), then the provider. An OfError: refused and undone. */
+  startAdd(group: OpGroup, rule: Rule, resetCounts: boolean): OfError | undefined {
+    const table = this.tables[rule.tableId]!;
+    const victim = table.rules.insert(rule);
+    if (victim !== undefined) this.expirable.delete(victim);
+    if (rule.idleTimeout > 0 || rule.hardTimeout > 0) this.expirable.add(rule);
+    const op = new Operation(this, group, "add", rule, { victim, resetCounts });
+    const error = this.#start(group, op, () => this.provider.ruleConstruct(op));
+    if (error !== undefined) {
+      table.rules.remove(rule);
+      this.expirable.delete(rule);
+      if (victim !== undefined) this.#reinsert(victim);
+    }
+    return error;
+  }
+
+  /** Steps 2-3 of a MODIFY: swap the instructions (and cookie), then the provider. */
+  startModify(
+    group: OpGroup,
+    rule: Rule,
+    instructions: Rule["instructions"],
+    cookie: bigint,
+    resetCounts: boolean,
+  ): OfError | undefined {
+    const op = new Operation(this, group, "modify", rule, {
+      oldInstructions: rule.instructions,
+      oldCookie: rule.cookie,
+      resetCounts,
+    });
+    rule.instructions = instructions;
+    rule.cookie = cookie;
+    const error = this.#start(group, op, () => this.provider.ruleModifyActions(op));
+    if (error !== undefined) {
+      rule.instructions = op.oldInstructions!;
+      rule.cookie = op.oldCookie;
+    }
+    return error;
+  }
+
+  /** Steps 2-3 of a DELETE: out of the classifier into the pending deletions, then the provider. */
+  startDelete(group: OpGroup, rule: Rule, reason: number): OfError | undefined {
+    const table = this.tables[rule.tableId]!;
+    table.rules.remove(rule);
+    table.deleting.insert(rule);
+    this.expirable.delete(rule);
+    const op = new Operation(this, group, "delete", rule, { reason });
+    const error = this.#start(group, op, () => this.provider.ruleDestruct(op));
+    if (error !== undefined) {
+      table.deleting.remove(rule);
+      this.#reinsert(rule);
+    }
+    return error;
+  }
+
+  #reinsert(rule: Rule): void {
+    this.tables[rule.tableId]!.rules.insert(rule);
+    if (rule.idleTimeout > 0 || rule.hardTimeout > 0) this.expirable.add(rule);
+  }
+
+  #start(group: OpGroup, op: Operation, call: () => OfError | undefined): OfError | undefined {
+    op.rule.pendingOp = op;
+    const error = call();
+    if (error !== undefined) {
+      op.state = "done";
+      op.rule.pendingOp = undefined;
+      return error;
+    }
+    op.state = "pending";
+    group.pending++;
+    group.started++;
+    return undefined;
+  }
+
+  /**
+   * The request handler has started every operation of the group. A group with nothing in
+   * flight finishes now (its error, if any, goes out straight away); otherwise it counts
+   * as pending on the switch and on its connection until its last operation completes.
+   */
+  submit(group: OpGroup): void {
+    group.submitted = true;
+    if (group.pending === 0) {
+      this.#finish(group, false);
+      return;
+    }
+    this.#pendingGroups++;
+    const conn = group.conn;
+    if (conn !== undefined) {
+      const cs = this.#conns.get(conn);
+      if (cs !== undefined) cs.pendingGroups++;
+    }
+  }
+
+  /** provider.ts §3.3-§3.4: what a completion means. */
+  operationCompleted(op: Operation, error: OfError | undefined): void {
+    const rule = op.rule;
+    const table = this.tables[rule.tableId]!;
+    rule.pendingOp = undefined;
+    switch (op.type) {
+      case "add":
+        if (error !== undefined) {
+          table.rules.remove(rule);
+          this.expirable.delete(rule);
+          if (op.victim !== undefined) this.#reinsert(op.victim);
+          op.group.recordError(error);
+        }
+        break;
+      case "modify":
+        if (error !== undefined) {
+          rule.instructions = op.oldInstructions!;
+          rule.cookie = op.oldCookie;
+          op.group.recordError(error);
+        } else {
+          rule.modified = this.now();
+          if (op.resetCounts) rule.hardFrom = rule.modified;
+        }
+        break;
+      case "delete":
+        table.deleting.remove(rule);
+        if (error !== undefined) {
+          this.log.warn(`provider failed a DELETE in table ${rule.tableId} (${error.name}: ${error.message}); treated as done`);
+        }
+        break;
+    }
+    const group = op.group;
+    group.pending--;
+    if (group.pending === 0 && group.submitted) this.#finish(group, true);
+  }
+
+  /** Step 6: the group's last operation is done. */
+  #finish(group: OpGroup, counted: boolean): void {
+    group.finished = true;
+    const conn = group.conn;
+    const cs = conn === undefined ? undefined : this.#conns.get(conn);
+    if (counted) {
+      this.#pendingGroups--;
+      if (cs !== undefined) cs.pendingGroups--;
+    }
+    const request = group.request;
+    if (cs !== undefined && conn !== undefined && request !== undefined) {
+      if (group.firstError !== undefined) this.#sendError(conn, group.firstError, request);
+      else if (group.bufferId !== OFP_NO_BUFFER) this.#sendBufferedPacket(conn, group.bufferId, request);
+    } else if (group.firstError !== undefined && conn === undefined) {
+      this.log.warn(`internal operation failed: ${group.firstError.name} (${group.firstError.message})`);
+    }
+    if (!counted) return;
+    if (this.#state === "flush") this.#continueFlush();
+    else this.syncInternalRules();
+    this.#scheduleWake();
+  }
+
+  /** Step 5: a buffered packet leaves through the tables once its flow_mod is in hardware. */
+  #sendBufferedPacket(conn: OfConnView, bufferId: number, request: Request): void {
+    const packet = conn.takeBuffer(bufferId);
+    if ("name" in packet) {
+      this.#sendError(conn, packet, request);
+      return;
+    }
+    const error = this.provider.packetOut({
+      inPort: packet.inPort,
+      data: packet.data,
+      actions: [{ type: "output", port: OFPP.TABLE, maxLen: 0 }],
+    });
+    if (error !== undefined) this.#sendError(conn, error, request);
+  }
+
+  /** Retries postponed requests once the current call stack (a provider's completion loop) is done. */
+  #scheduleWake(): void {
+    if (this.#wakeScheduled) return;
+    this.#wakeScheduled = true;
+    queueMicrotask(() => {
+      this.#wakeScheduled = false;
+      this.#port?.wake();
+    });
+  }
+
+  // ── Flush (DESIGN.md §2) ──────────────────────────────────────────────────────────────
+
+  /**
+   * Deletes every rule (controllers' and hidden), then re-adds the internal rules. Resolves
+   * when the switch is back in NORMAL; no request is processed until then.
+   */
+  flushFlows(): Promise<void> {
+    if (this.#flushPromise !== undefined) return this.#flushPromise;
+    this.#state = "flush";
+    this.#flushPromise = new Promise<void>((resolve) => (this.#flushDone = resolve));
+    this.provider.flush?.();
+    this.#continueFlush();
+    return this.#flushPromise;
+  }
+
+  #continueFlush(): void {
+    const doomed: Rule[] = [];
+    for (const table of this.tables) for (const rule of table.rules) if (rule.pendingOp === undefined) doomed.push(rule);
+    if (doomed.length > 0) {
+      const group = this.newGroup(undefined, undefined);
+      for (const rule of doomed) {
+        const error = this.startDelete(group, rule, OFPRR.DELETE);
+        if (error !== undefined) {
+          this.log.warn(`flush: provider refused to delete a rule of table ${rule.tableId}: ${error.message}`);
+        } else {
+          this.sendFlowRemoved(rule, OFPRR.DELETE);
+        }
+      }
+      this.submit(group);
+    }
+    if (this.#pendingGroups === 0) {
+      this.#state = "normal";
+      this.syncInternalRules();
+      const done = this.#flushDone;
+      this.#flushDone = undefined;
+      this.#flushPromise = undefined;
+      done?.();
+      this.#scheduleWake();
+    }
+  }
+
+  // ── Internal rules (hidden; DESIGN.md §2 Fail mode) ──────────────────────────────────
+
+  /** The internal rules the switch could install (priority above 65535). */
+  #internalSpecs(): RuleSpec[] {
+    return this.failMode === "standalone"
+      ? [
+          {
+            tableId: 0,
+            match: [],
+            priority: FAIL_OPEN_PRIORITY,
+            cookie: 0n,
+            flags: 0,
+            idleTimeout: 0,
+            hardTimeout: 0,
+            importance: 0,
+            instructions: applyOnly([{ type: "output", port: OFPP.FLOOD, maxLen: 0 }]),
+          },
+        ]
+      : [];
+  }
+
+  /** Standalone with no controller: the fail-open rule floods every frame; otherwise it goes. */
+  #wantsInternal(spec: RuleSpec): boolean {
+    return spec.priority === FAIL_OPEN_PRIORITY && this.#conns.size === 0;
+  }
+
+  /** Adds missing internal rules and removes unwanted ones; retried after every completion. */
+  syncInternalRules(): void {
+    if (this.#state !== "normal" || this.tables.length === 0) return;
+    for (const spec of this.#internalSpecs()) {
+      const table = this.tables[spec.tableId]!;
+      const present = table.rules.findExact(spec.match, spec.priority);
+      const wanted = this.#wantsInternal(spec);
+      if (wanted && present === undefined && !table.deletionPending(spec.match, spec.priority)) {
+        const group = this.newGroup(undefined, undefined);
+        const error = this.startAdd(group, new Rule(spec, this.now()), false);
+        if (error !== undefined) this.log.warn(`internal rule refused by the provider: ${error.message}`);
+        this.submit(group);
+      } else if (!wanted && present !== undefined && present.pendingOp === undefined) {
+        const group = this.newGroup(undefined, undefined);
+        const error = this.startDelete(group, present, OFPRR.DELETE);
+        if (error !== undefined) this.log.warn(`internal rule removal refused by the provider: ${error.message}`);
+        this.submit(group);
+      }
+    }
+  }
+
+  /** How many internal rules table `tableId` holds now (for active counts). */
+  hiddenRuleCount(tableId: number): number {
+    let n = 0;
+    for (const spec of this.#internalSpecs()) {
+      if (spec.tableId === tableId && this.tables[tableId]!.rules.findExact(spec.match, spec.priority)) n++;
+    }
+    return n;
+  }
+
+  // ── Expiry and flow_removed ────────────────────────────────────────────────────────────
+
+  /** Deletes rules whose hard or idle timeout has passed (DESIGN.md §2 Expiry). */
+  runExpiry(now: number = this.now()): void {
+    if (this.#state !== "normal") return;
+    runExpiry(this, now);
+  }
+
+  /** Sends flow_removed for a rule that asked for it (OFPFF_SEND_FLOW_REM), with its last counters. */
+  sendFlowRemoved(rule: Rule, reason: number, stats?: RuleStats): void {
+    if (rule.hidden || (rule.flags & OFPFF.SEND_FLOW_REM) === 0 || this.#port === undefined) return;
+    const s = stats ?? this.provider.ruleStats(rule);
+    const age = Math.max(0, this.now() - rule.created);
+    const msg: FlowRemoved = {
+      type: "flow_removed",
+      cookie: rule.cookie,
+      priority: rule.priority,
+      reason,
+      tableId: rule.tableId,
+      durationSec: Math.floor(age / 1000),
+      durationNsec: (age % 1000) * 1_000_000,
+      idleTimeout: rule.idleTimeout,
+      hardTimeout: rule.hardTimeout,
+      packetCount: s.packetCount,
+      byteCount: s.byteCount,
+      match: rule.match,
+    };
+    this.#port.sendAsync(msg, reason, "flowRemoved");
+  }
+
+  // ── ProviderCore (up-calls) ────────────────────────────────────────────────────────────
+
+  packetIn(event: PacketInEvent): void {
+    const port = this.ports.get(event.inPort);
+    if (port !== undefined && (port.config & OFPPC.NO_PACKET_IN) !== 0) return;
+    this.#port?.sendPacketIn(event);
+  }
+
+  portStatus(reason: number, desc: PortDesc): void {
+    if (reason === OFPPR.DELETE) this.ports.delete(desc.portNo);
+    else this.ports.set(desc.portNo, desc);
+    this.sendPortStatus(reason, desc);
+  }
+
+  sendPortStatus(reason: number, desc: PortDesc): void {
+    const msg: OfMessage = { type: "port_status", reason, desc };
+    this.#port?.sendAsync(msg, reason, "portStatus");
+  }
+
+  targetLost(reason: string): void {
+    this.targetState = "lost";
+    this.log.warn(`target lost: ${reason}`);
+  }
+
+  targetRegained(): void {
+    this.targetState = "reconciling";
+    this.log.info("target regained; reconciling");
+  }
+
+  reconciliationFinished(): void {
+    this.targetState = "connected";
+    this.log.info("reconciliation finished");
+    this.#scheduleWake();
+  }
+
+  *rules(): IterableIterator<Rule> {
+    for (const table of this.tables) yield* table.rules;
+  }
+}
+
+/** Counters a provider does not know. */
+export const UNKNOWN_STATS: RuleStats = { packetCount: UNKNOWN_COUNT, byteCount: UNKNOWN_COUNT, lastUsed: undefined };

@@ -1,0 +1,77 @@
+// An operation: one pending change (ADD, MODIFY, DELETE) to one rule, started by the core
+// and completed by the provider when the target answers (provider.ts §3). Owns what a
+// rollback needs (the victim, the old instructions and cookie). Promises that complete()
+// takes effect once; never decides what a completion means — the core does.
+
+import type { Instructions } from "../openflow/actions.js";
+import type { OfError } from "../openflow/errors.js";
+import type { OpGroup } from "./opgroup.js";
+import type { Rule } from "./rule.js";
+
+export type OperationType = "add" | "modify" | "delete";
+
+/**
+ * starting: the core is inside the provider call that starts it (complete() is a bug here);
+ * pending: in flight; done: completed (or refused at once).
+ */
+export type OperationState = "starting" | "pending" | "done";
+
+/** The core's side of complete(): implemented by the switch. */
+export interface OperationSink {
+  operationCompleted(op: Operation, error: OfError | undefined): void;
+}
+
+export class Operation {
+  readonly type: OperationType;
+  readonly rule: Rule;
+  readonly group: OpGroup;
+  /** ADD: the rule with the same match and priority that this ADD replaces. */
+  readonly victim: Rule | undefined;
+  /** MODIFY: the instructions before the change. */
+  readonly oldInstructions: Instructions | undefined;
+  /** MODIFY: the cookie before the change. */
+  readonly oldCookie: bigint;
+  /** ADD/MODIFY: the flow_mod asked for OFPFF_RESET_COUNTS. */
+  readonly resetCounts: boolean;
+  /** DELETE: the OFPRR reason (delete, idle or hard timeout). */
+  readonly reason: number;
+  state: OperationState = "starting";
+  readonly #sink: OperationSink;
+
+  constructor(
+    sink: OperationSink,
+    group: OpGroup,
+    type: OperationType,
+    rule: Rule,
+    extra: {
+      victim?: Rule;
+      oldInstructions?: Instructions;
+      oldCookie?: bigint;
+      resetCounts?: boolean;
+      reason?: number;
+    } = {},
+  ) {
+    this.#sink = sink;
+    this.group = group;
+    this.type = type;
+    this.rule = rule;
+    this.victim = extra.victim;
+    this.oldInstructions = extra.oldInstructions;
+    this.oldCookie = extra.oldCookie ?? rule.cookie;
+    this.resetCounts = extra.resetCounts ?? false;
+    this.reason = extra.reason ?? 0;
+  }
+
+  /**
+   * Called by the provider exactly once when the target has answered: no argument for
+   * success, the OpenFlow error to report for failure (provider.ts §3.2-§3.4).
+   */
+  complete(error?: OfError): void {
+    if (this.state === "starting") {
+      throw new Error(`bug: ${this.type} operation completed from inside the provider call that started it`);
+    }
+    if (this.state === "done") throw new Error(`bug: ${this.type} operation completed twice`);
+    this.state = "done";
+    this.#sink.operationCompleted(this, error);
+  }
+}

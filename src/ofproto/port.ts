@@ -1,0 +1,49 @@
+// Port requests: packet_out (in_port validated, buffered packets taken from the connection)
+// and port_mod (port and hardware address checked, provider told, port_status sent). Each
+// returns "done" or an OfError; never encodes or sends errors itself.
+
+import type { OfConnView } from "../connmgr/endpoint.js";
+import { OFPP } from "../openflow/actions.js";
+import { ofError } from "../openflow/errors.js";
+import { OFP_NO_BUFFER, OFPPR, type OfMessageOf } from "../openflow/messages.js";
+import { checkActions } from "./flow-mod.js";
+import type { Ofproto, Outcome } from "./ofproto.js";
+
+export function handlePacketOut(sw: Ofproto, conn: OfConnView, po: OfMessageOf<"packet_out">): Outcome {
+  const inPort = po.inPort;
+  const known = sw.ports.has(inPort) || inPort === OFPP.CONTROLLER || inPort === OFPP.LOCAL || inPort === OFPP.ANY;
+  if (!known) return ofError("BAD_REQUEST_BAD_PORT", `packet_out in_port ${inPort >>> 0} is not a port of this switch`);
+  const invalid = checkActions(po.actions, true);
+  if (invalid !== undefined) return invalid;
+  let data = po.data;
+  if (po.bufferId !== OFP_NO_BUFFER) {
+    const packet = conn.takeBuffer(po.bufferId);
+    if ("name" in packet) return packet;
+    data = packet.data;
+  }
+  return sw.provider.packetOut({ inPort, data, actions: po.actions }) ?? "done";
+}
+
+export function handlePortMod(sw: Ofproto, pm: OfMessageOf<"port_mod">): Outcome {
+  const port = sw.ports.get(pm.portNo);
+  if (port === undefined) return ofError("PORT_MOD_FAILED_BAD_PORT", `port ${pm.portNo >>> 0} does not exist`);
+  if (!sameBytes(port.hwAddr, pm.hwAddr)) {
+    return ofError("PORT_MOD_FAILED_BAD_HW_ADDR", `port ${pm.portNo} hardware address does not match`);
+  }
+  const error = sw.provider.portMod({ portNo: pm.portNo, config: pm.config, mask: pm.mask, advertise: pm.advertise });
+  if (error !== undefined) return error;
+  const config = (port.config & ~pm.mask) | (pm.config & pm.mask);
+  const advertised = pm.advertise !== 0 ? pm.advertise : port.advertised;
+  if (config !== port.config || advertised !== port.advertised) {
+    const desc = { ...port, config, advertised };
+    sw.ports.set(pm.portNo, desc);
+    sw.sendPortStatus(OFPPR.MODIFY, desc);
+  }
+  return "done";
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

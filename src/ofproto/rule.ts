@@ -1,0 +1,68 @@
+// A rule: one OpenFlow flow entry as the core keeps it. Owns the rule's OpenFlow state
+// (match, priority, cookie, flags, timeouts, instructions, times) and the one pending
+// operation, if any. Promises that hidden rules (priority above 65535) say so. Never talks
+// to a provider or a connection: the core and the operation change it.
+
+import type { Instructions } from "../openflow/actions.js";
+import type { Match } from "../openflow/match.js";
+import type { Operation } from "./operation.js";
+
+/** Highest priority a controller can use; anything above is the core's own (hidden). */
+export const MAX_CONTROLLER_PRIORITY = 0xffff;
+
+export interface RuleSpec {
+  readonly tableId: number;
+  readonly match: Match;
+  readonly priority: number;
+  readonly cookie: bigint;
+  /** OFPFF bits as given by the controller. */
+  readonly flags: number;
+  readonly idleTimeout: number;
+  readonly hardTimeout: number;
+  readonly importance: number;
+  readonly instructions: Instructions;
+}
+
+export class Rule {
+  readonly tableId: number;
+  readonly match: Match;
+  readonly priority: number;
+  cookie: bigint;
+  readonly flags: number;
+  readonly idleTimeout: number;
+  readonly hardTimeout: number;
+  readonly importance: number;
+  instructions: Instructions;
+  /** Core clock (ms) when the rule was added. */
+  readonly created: number;
+  /** Core clock (ms) of the last successful MODIFY (equals created until then). */
+  modified: number;
+  /** Core clock (ms) the hard timeout counts from: created, or a MODIFY that asked to reset counts. */
+  hardFrom: number;
+  /** The operation in flight on this rule, if any (at most one). */
+  pendingOp: Operation | undefined;
+  /** Whatever the provider keeps for this rule (its table entry handle). */
+  providerState: unknown;
+
+  constructor(spec: RuleSpec, now: number) {
+    this.tableId = spec.tableId;
+    this.match = spec.match;
+    this.priority = spec.priority;
+    this.cookie = spec.cookie;
+    this.flags = spec.flags;
+    this.idleTimeout = spec.idleTimeout;
+    this.hardTimeout = spec.hardTimeout;
+    this.importance = spec.importance;
+    this.instructions = spec.instructions;
+    this.created = now;
+    this.modified = now;
+    this.hardFrom = now;
+    this.pendingOp = undefined;
+    this.providerState = undefined;
+  }
+
+  /** The core's own rule (fail-open, in-band): controllers never see, match, modify or delete it. */
+  get hidden(): boolean {
+    return this.priority > MAX_CONTROLLER_PRIORITY;
+  }
+}

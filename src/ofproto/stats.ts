@@ -1,0 +1,154 @@
+// Multipart (stats) requests: desc, flow, aggregate (standard and Nicira), table, port,
+// queue, port desc, table features, groups, meters. A reply waits ("postponed") while the
+// connection is congested, and flow / aggregate requests wait while a rule they touch has an
+// operation in flight. Returns "done", "postponed" or an OfError; never sends an error itself.
+
+import type { OfConnView, Request } from "../connmgr/endpoint.js";
+import { OFPP } from "../openflow/actions.js";
+import { ofError, type OfError } from "../openflow/errors.js";
+import {
+  UNKNOWN_COUNT,
+  type FlowStats,
+  type GroupFeatures,
+  type MultipartReply,
+  type MultipartRequest,
+  type TableFeatures,
+  type TableStats,
+} from "../openflow/multipart-types.js";
+import { anyPending, collectRules } from "./flow-mod.js";
+import { groupDescs, groupStats } from "./group-table.js";
+import type { Ofproto, Outcome } from "./ofproto.js";
+
+/** OFPQ_ALL: every queue. */
+const OFPQ_ALL = 0xffffffff;
+
+const NO_GROUPS: GroupFeatures = { types: 0, capabilities: 0, maxGroups: [0, 0, 0, 0], actions: [0, 0, 0, 0] };
+
+export const MFR_DESC = "ofp4";
+export const SW_DESC = "ofp4 0.1 (OpenFlow on P4Runtime)";
+
+export function handleMultipart(sw: Ofproto, conn: OfConnView, request: Request, body: MultipartRequest): Outcome {
+  if (conn.congested) return "postponed";
+  const reply = buildReply(sw, conn, body);
+  if (reply === "postponed" || isError(reply)) return reply;
+  conn.send({ type: "multipart_reply", body: reply }, request.xid);
+  return "done";
+}
+
+function isError(x: MultipartReply | OfError): x is OfError {
+  return "name" in x;
+}
+
+function buildReply(sw: Ofproto, _conn: OfConnView, body: MultipartRequest): MultipartReply | OfError | "postponed" {
+  switch (body.type) {
+    case "desc":
+      return {
+        type: "desc",
+        mfrDesc: MFR_DESC,
+        hwDesc: sw.description?.hwDesc ?? sw.provider.name,
+        swDesc: SW_DESC,
+        serialNum: sw.description?.serialNum ?? "",
+        dpDesc: sw.dpDesc,
+      };
+    case "flow":
+    case "aggregate": {
+      const rules = collectRules(sw, { ...body, strict: false, priority: 0 });
+      if (!Array.isArray(rules)) return rules;
+      if (anyPending(rules)) return "postponed";
+      if (body.type === "aggregate") {
+        let packets = 0n;
+        let bytes = 0n;
+        let unknownPackets = false;
+        let unknownBytes = false;
+        for (const rule of rules) {
+          const s = sw.provider.ruleStats(rule);
+          if (s.packetCount === UNKNOWN_COUNT) unknownPackets = true;
+          else packets += s.packetCount;
+          if (s.byteCount === UNKNOWN_COUNT) unknownBytes = true;
+          else bytes += s.byteCount;
+        }
+        // An unknown count stays unknown (all ones) in the sum.
+        return {
+          type: "aggregate",
+          nxm: body.nxm,
+          packetCount: unknownPackets ? UNKNOWN_COUNT : BigInt.asUintN(64, packets),
+          byteCount: unknownBytes ? UNKNOWN_COUNT : BigInt.asUintN(64, bytes),
+          flowCount: rules.length,
+        };
+      }
+      const now = sw.now();
+      const flows: FlowStats[] = rules.map((rule) => {
+        const s = sw.provider.ruleStats(rule);
+        const age = Math.max(0, now - rule.created);
+        const lastUsed = s.lastUsed ?? rule.created;
+        return {
+          tableId: rule.tableId,
+          durationSec: Math.floor(age / 1000),
+          durationNsec: (age % 1000) * 1_000_000,
+          priority: rule.priority,
+          idleTimeout: rule.idleTimeout,
+          hardTimeout: rule.hardTimeout,
+          flags: rule.flags,
+          idleAge: Math.max(0, Math.floor((now - lastUsed) / 1000)),
+          hardAge: Math.max(0, Math.floor((now - rule.modified) / 1000)),
+          cookie: rule.cookie,
+          packetCount: s.packetCount,
+          byteCount: s.byteCount,
+          match: rule.match,
+          instructions: rule.instructions,
+        };
+      });
+      return { type: "flow", nxm: body.nxm, flows };
+    }
+    case "table": {
+      const tables: TableStats[] = sw.tables.map((t) => ({
+        tableId: t.id,
+        name: t.desc.name,
+        wildcards: t.desc.wildcards,
+        maxEntries: t.desc.maxEntries,
+        activeCount: t.rules.size - sw.hiddenRuleCount(t.id),
+        lookupCount: 0n,
+        matchedCount: 0n,
+      }));
+      return { type: "table", tables };
+    }
+    case "port_stats": {
+      // Like Open vSwitch: an unknown port gives an empty reply.
+      if (body.portNo !== OFPP.ANY && !sw.ports.has(body.portNo)) return { type: "port_stats", ports: [] };
+      return { type: "port_stats", ports: sw.provider.portStats(body.portNo) };
+    }
+    case "queue":
+      // No port has queues.
+      if (body.portNo !== OFPP.ANY && !sw.ports.has(body.portNo)) {
+        return ofError("QUEUE_OP_FAILED_BAD_PORT", `port ${body.portNo >>> 0} does not exist`);
+      }
+      if (body.queueId !== OFPQ_ALL) return ofError("QUEUE_OP_FAILED_BAD_QUEUE", `queue ${body.queueId} does not exist`);
+      return { type: "queue", queues: [] };
+    case "port_desc":
+      return { type: "port_desc", ports: [...sw.ports.values()].sort((a, b) => a.portNo - b.portNo) };
+    case "table_features":
+      if (body.tables.length > 0) {
+        return ofError("TABLE_FEATURES_FAILED_EPERM", "the tables of a P4 program cannot be reconfigured");
+      }
+      return { type: "table_features", tables: sw.tables.map((t) => t.desc.features ?? defaultFeatures(t.id, t.desc.name, t.desc.maxEntries)) };
+    case "group":
+      return { type: "group", groups: groupStats(sw, body.groupId) };
+    case "group_desc":
+      return { type: "group_desc", groups: groupDescs(sw) };
+    case "group_features":
+      return { type: "group_features", ...(sw.description?.groupFeatures ?? NO_GROUPS) };
+    case "meter":
+      return { type: "meter", meters: [] };
+    case "meter_config":
+      return { type: "meter_config", meters: [] };
+    case "meter_features":
+      // Meters are not in round 1: zero meters.
+      return { type: "meter_features", maxMeter: 0, bandTypes: 0, capabilities: 0, maxBands: 0, maxColor: 0 };
+    case "experimenter":
+      return ofError("BAD_REQUEST_BAD_EXPERIMENTER", `experimenter stats ${body.experimenter >>> 0}/${body.expType} are not supported`);
+  }
+}
+
+function defaultFeatures(tableId: number, name: string, maxEntries: number): TableFeatures {
+  return { tableId, name, metadataMatch: 0n, metadataWrite: 0n, config: 0, maxEntries, properties: [] };
+}

@@ -1,0 +1,198 @@
+// The scripted provider: a Provider with no target behind it, for tests, benchmarks and a
+// daemon run without hardware. It keeps every operation it accepted until told to complete
+// it (in any order, with any error), or completes them by itself at once or after a delay;
+// it can refuse operations at construct time. It records packet-outs, port and group mods.
+// It never completes an operation from inside the call that started it (provider.ts §3.2).
+
+import { OFPP } from "../openflow/actions.js";
+import type { OfError } from "../openflow/errors.js";
+import { OFPPF, OFPPS, type PortDesc } from "../openflow/messages.js";
+import type { GroupMod, PortStats } from "../openflow/multipart-types.js";
+import type { Operation, OperationType } from "./operation.js";
+import type {
+  PacketOut,
+  PortModRequest,
+  Provider,
+  ProviderCore,
+  RuleStats,
+  SwitchDescription,
+  TableDescription,
+} from "./provider.js";
+import type { Rule } from "./rule.js";
+
+/** How the scripted provider completes what it accepted. */
+export type AutoComplete = "never" | "immediate" | { readonly delayMs: number };
+
+export interface ScriptedProviderOptions {
+  /** Number of tables (default 4) or their descriptions. */
+  readonly tables?: number | readonly TableDescription[];
+  /** Number of ports p1..pN (default 4) or their descriptions. */
+  readonly ports?: number | readonly PortDesc[];
+  readonly datapathId?: bigint;
+  readonly autoComplete?: AutoComplete;
+}
+
+export function makePort(portNo: number): PortDesc {
+  return {
+    portNo,
+    hwAddr: Uint8Array.of(0x02, 0, 0, 0, (portNo >> 8) & 0xff, portNo & 0xff),
+    name: `p${portNo}`,
+    config: 0,
+    state: OFPPS.LIVE,
+    curr: OFPPF["10GB_FD"] | OFPPF.COPPER,
+    advertised: 0,
+    supported: 0,
+    peer: 0,
+    currSpeed: 10_000_000,
+    maxSpeed: 10_000_000,
+  };
+}
+
+export class ScriptedProvider implements Provider {
+  readonly name = "scripted";
+  core: ProviderCore | undefined;
+  autoComplete: AutoComplete;
+  /** Accepted operations not yet completed, in the order they were started. */
+  readonly pending: Operation[] = [];
+  /** Every operation type started, in order (for tests that check what the core asked). */
+  readonly started: { type: OperationType; rule: Rule }[] = [];
+  readonly packetOuts: PacketOut[] = [];
+  readonly portMods: PortModRequest[] = [];
+  readonly groupMods: GroupMod[] = [];
+  flushes = 0;
+  destructed = false;
+  /** Decides an immediate refusal per operation (undefined = accept). */
+  refuse: ((op: Operation) => OfError | undefined) | undefined;
+  /** What packet_out, port_mod and group_mod answer (undefined = success). */
+  packetOutError: OfError | undefined;
+  portModError: OfError | undefined;
+  groupModError: OfError | undefined;
+  readonly #stats = new Map<Rule, RuleStats>();
+  readonly #tables: readonly TableDescription[];
+  readonly #ports: readonly PortDesc[];
+  readonly #datapathId: bigint;
+
+  constructor(options: ScriptedProviderOptions = {}) {
+    const tables = options.tables ?? 4;
+    this.#tables =
+      typeof tables === "number"
+        ? Array.from({ length: tables }, (_, i) => ({ name: `table${i}`, maxEntries: 65536, wildcards: 0x3fffff }))
+        : tables;
+    const ports = options.ports ?? 4;
+    this.#ports = typeof ports === "number" ? Array.from({ length: ports }, (_, i) => makePort(i + 1)) : ports;
+    this.#datapathId = options.datapathId ?? 0x0000_0000_0000_00a1n;
+    this.autoComplete = options.autoComplete ?? "never";
+  }
+
+  construct(core: ProviderCore): Promise<SwitchDescription> {
+    this.core = core;
+    return Promise.resolve({
+      datapathId: this.#datapathId,
+      tables: this.#tables,
+      ports: this.#ports,
+      actions10: 0xfff,
+      hwDesc: "scripted provider (no target)",
+      serialNum: "0",
+    });
+  }
+
+  destruct(): Promise<void> {
+    this.destructed = true;
+    return Promise.resolve();
+  }
+
+  ruleConstruct(op: Operation): OfError | undefined {
+    return this.#accept(op);
+  }
+
+  ruleModifyActions(op: Operation): OfError | undefined {
+    return this.#accept(op);
+  }
+
+  ruleDestruct(op: Operation): OfError | undefined {
+    return this.#accept(op);
+  }
+
+  #accept(op: Operation): OfError | undefined {
+    this.started.push({ type: op.type, rule: op.rule });
+    const refusal = this.refuse?.(op);
+    if (refusal !== undefined) return refusal;
+    if (op.type === "add" && op.victim !== undefined && !op.resetCounts) {
+      const carried = this.#stats.get(op.victim);
+      if (carried !== undefined) this.#stats.set(op.rule, carried);
+    }
+    this.pending.push(op);
+    const auto = this.autoComplete;
+    if (auto === "immediate") queueMicrotask(() => this.pending.includes(op) && this.complete(op));
+    else if (auto !== "never") setTimeout(() => this.pending.includes(op) && this.complete(op), auto.delayMs);
+    return undefined;
+  }
+
+  /** Completes one accepted operation (success, or the given error). */
+  complete(op: Operation, error?: OfError): void {
+    const i = this.pending.indexOf(op);
+    if (i < 0) throw new Error("scripted provider: operation is not pending");
+    this.pending.splice(i, 1);
+    op.complete(error);
+  }
+
+  /** Completes every pending operation selected by `which` (default all), oldest first. */
+  completeAll(error?: OfError, which: (op: Operation) => boolean = () => true): number {
+    const chosen = this.pending.filter(which);
+    for (const op of chosen) this.complete(op, error);
+    return chosen.length;
+  }
+
+  /** Sets the counters the provider reports for a rule. */
+  setStats(rule: Rule, stats: RuleStats): void {
+    this.#stats.set(rule, stats);
+  }
+
+  ruleStats(rule: Rule): RuleStats {
+    return this.#stats.get(rule) ?? { packetCount: 0n, byteCount: 0n, lastUsed: undefined };
+  }
+
+  packetOut(packet: PacketOut): OfError | undefined {
+    if (this.packetOutError !== undefined) return this.packetOutError;
+    this.packetOuts.push(packet);
+    return undefined;
+  }
+
+  portMod(request: PortModRequest): OfError | undefined {
+    if (this.portModError !== undefined) return this.portModError;
+    this.portMods.push(request);
+    return undefined;
+  }
+
+  groupMod(mod: GroupMod): OfError | undefined {
+    if (this.groupModError !== undefined) return this.groupModError;
+    this.groupMods.push(mod);
+    return undefined;
+  }
+
+  portStats(portNo: number): readonly PortStats[] {
+    return this.#ports
+      .filter((p) => portNo === OFPP.ANY || p.portNo === portNo)
+      .map((p) => ({
+        portNo: p.portNo,
+        rxPackets: 0n,
+        txPackets: 0n,
+        rxBytes: 0n,
+        txBytes: 0n,
+        rxDropped: 0n,
+        txDropped: 0n,
+        rxErrors: 0n,
+        txErrors: 0n,
+        rxFrameErr: 0n,
+        rxOverErr: 0n,
+        rxCrcErr: 0n,
+        collisions: 0n,
+        durationSec: 0,
+        durationNsec: 0,
+      }));
+  }
+
+  flush(): void {
+    this.flushes++;
+  }
+}
