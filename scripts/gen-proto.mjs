@@ -54,6 +54,9 @@ sub(/\(typeof (message\.\w+) === "object" \? \1\.low \|\| \1\.high : \1 !== 0\)/
 sub(/\.(u?int64)\((message\.\w+)\)/g, ".$1($toLongBits($2))");
 // prototype defaults
 sub(/\$util\.Long \? \$util\.Long\.fromBits\((-?\d+), ?(-?\d+), ?(?:true|false)\) : (-?\d+)/g, "$3n");
+// protobufjs's bundled google/protobuf/any.proto keeps the field name type_url; make it
+// camelCase like every other field (the wire format does not carry names).
+sub(/\btype_url\b/g, "typeUrl");
 // doc types (pbts turns them into the .d.ts types)
 sub(/number\|Long/g, "bigint");
 const leftovers = src.match(/reader\.u?int64\(|[^.]\bLong\b(?!s)|\.u?int64\(message/g);
@@ -87,7 +90,7 @@ execFileSync(bin("pbts"), ["-o", join(outDir, "proto.d.ts"), js], { stdio: "inhe
 // --- reflection descriptor --------------------------------------------------------------------
 const jsonOut = join(outDir, "descriptor.json.tmp");
 execFileSync(bin("pbjs"), ["-t", "json", "-p", protoDir, "-o", jsonOut, ...files], { stdio: "inherit" });
-const descriptor = readFileSync(jsonOut, "utf8");
+const descriptor = readFileSync(jsonOut, "utf8").replace(/"type_url"/g, '"typeUrl"');
 execFileSync("rm", ["-f", jsonOut]);
 writeFileSync(
   join(outDir, "descriptor.js"),
@@ -105,4 +108,4 @@ mkdirSync(distDir, { recursive: true });
 for (const f of ["proto.js", "proto.d.ts", "descriptor.js", "descriptor.d.ts"]) {
   copyFileSync(join(outDir, f), join(distDir, f));
 }
-console.log(`gen-proto: ${files.length} files -> ${relative(root, js)} (${count} 64-bit rewrites)`);
+console.log(`gen-proto: ${files.length} files -> ${relative(root, js)} (${count} rewrites)`);
