@@ -15,7 +15,8 @@ import {
   type GroupType,
 } from "./multipart-types.js";
 import { fail, ok, type Result } from "./result.js";
-import { WireReader, WireWriter } from "./multipart-wire.js";
+import { WireReader } from "./multipart-wire.js";
+import { Writer } from "./wire.js";
 
 export type { Bucket, GroupMod, GroupModCommand, GroupType } from "./multipart-types.js";
 
@@ -50,7 +51,7 @@ export function decodeBuckets(version: OfVersion, r: WireReader, offset: number,
   return ok(buckets);
 }
 
-export function encodeBuckets(version: OfVersion, w: WireWriter, buckets: readonly Bucket[]): void {
+export function encodeBuckets(version: OfVersion, w: Writer, buckets: readonly Bucket[]): void {
   for (const b of buckets) {
     const actions = encodeActions(version, b.actions);
     w.u16(BUCKET_HEADER_LEN + actions.length).u16(b.weight).u32(b.watchPort).u32(b.watchGroup).zeros(4).bytes(actions);
@@ -79,10 +80,10 @@ export function decodeGroupMod(version: OfVersion, body: Uint8Array): Result<Gro
 
 /** Encodes a whole OFPT_GROUP_MOD message (OpenFlow 1.3 header included). */
 export function encodeGroupMod(version: OfVersion, xid: number, gm: GroupMod): Uint8Array {
-  const w = new WireWriter(64);
+  const w = new Writer(64);
   w.u8(version).u8(OFPT13_GROUP_MOD).u16(0).u32(xid);
   w.u16(GROUP_MOD_COMMAND_CODES[gm.command]).u8(GROUP_TYPE_CODES[gm.groupType]).u8(0).u32(gm.groupId);
   encodeBuckets(version, w, gm.buckets);
-  w.setU16(2, w.offset);
+  w.setU16(2, w.length);
   return w.finish();
 }

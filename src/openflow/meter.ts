@@ -7,7 +7,8 @@ import { ofError } from "./errors.js";
 import type { OfVersion } from "./messages.js";
 import { METER_MOD_COMMAND_CODES, type MeterBand, type MeterMod, type MeterModCommand } from "./multipart-types.js";
 import { fail, ok, type Result } from "./result.js";
-import { WireReader, WireWriter } from "./multipart-wire.js";
+import { WireReader } from "./multipart-wire.js";
+import { Writer } from "./wire.js";
 
 export type { MeterBand, MeterMod, MeterModCommand } from "./multipart-types.js";
 
@@ -51,7 +52,7 @@ export function decodeMeterBands(r: WireReader, offset: number, length: number):
   return ok(bands);
 }
 
-export function encodeMeterBands(w: WireWriter, bands: readonly MeterBand[]): void {
+export function encodeMeterBands(w: Writer, bands: readonly MeterBand[]): void {
   for (const b of bands) {
     switch (b.type) {
       case "drop":
@@ -86,10 +87,10 @@ export function decodeMeterMod(version: OfVersion, body: Uint8Array): Result<Met
 
 /** Encodes a whole OFPT_METER_MOD message (OpenFlow 1.3 header included). */
 export function encodeMeterMod(version: OfVersion, xid: number, mm: MeterMod): Uint8Array {
-  const w = new WireWriter(64);
+  const w = new Writer(64);
   w.u8(version).u8(OFPT13_METER_MOD).u16(0).u32(xid);
   w.u16(METER_MOD_COMMAND_CODES[mm.command]).u16(mm.flags).u32(mm.meterId);
   encodeMeterBands(w, mm.bands);
-  w.setU16(2, w.offset);
+  w.setU16(2, w.length);
   return w.finish();
 }

@@ -1,0 +1,909 @@
+// OpenFlow 1.0 stats (OFPT_STATS_REQUEST/REPLY 16/17) and 1.3 multipart (OFPT_MULTIPART_
+// REQUEST/REPLY 18/19) messages, Nicira NXST_FLOW / NXST_AGGREGATE included: whole messages
+// to typed MultipartRequest/MultipartReply and back. Replies are split into messages of at
+// most 64 KiB with the MORE flag; requests sent in parts are joined by MultipartReassembler.
+// Pure functions; bad input gives an error value (BAD_LEN, BAD_MULTIPART, ...), never a throw.
+
+import { ofError } from "./errors.js";
+import { OFPG } from "./actions.js";
+import type { OfVersion } from "./messages.js";
+import { decodeBuckets, encodeBuckets, groupTypeFromCode } from "./group.js";
+import { decodeMeterBands, encodeMeterBands } from "./meter.js";
+import {
+  MATCH10_LEN,
+  readFlowInstructions,
+  readMatch10,
+  readNxmMatch,
+  readOxmMatch,
+  writeFlowInstructions,
+  writeMatch10,
+  writeNxmMatch,
+  writeOxmMatch,
+} from "./multipart-codecs.js";
+import {
+  GROUP_TYPE_CODES,
+  NX_VENDOR_ID,
+  OFPMP,
+  OFPMPF_REPLY_MORE,
+  OFPMPF_REQ_MORE,
+  type BucketCounter,
+  type FlowStats,
+  type FlowStatsRequest,
+  type GroupDesc,
+  type GroupStats,
+  type MeterConfig,
+  type MeterStats,
+  type MultipartReply,
+  type MultipartReplyBody,
+  type MultipartRequest,
+  type MultipartRequestBody,
+  type PortStats,
+  type QueueStats,
+  type TableStats,
+} from "./multipart-types.js";
+import { WireReader } from "./multipart-wire.js";
+import { OFP10_PHY_PORT_LEN, OFP13_PORT_LEN, decodePortDesc, port16to32, port32to16, writePortDesc } from "./port.js";
+import { Writer } from "./wire.js";
+import { decodeTableFeaturesList, encodeTableFeatures } from "./table-features.js";
+import { fail, ok, type Result } from "./result.js";
+
+export const OFPT10_STATS_REQUEST = 16;
+export const OFPT10_STATS_REPLY = 17;
+export const OFPT13_MULTIPART_REQUEST = 18;
+export const OFPT13_MULTIPART_REPLY = 19;
+
+/** NXST_* subtypes of Nicira vendor stats. */
+export const NXST = { FLOW: 0, AGGREGATE: 1 } as const;
+
+/** Largest OpenFlow message (the 16-bit length field). */
+export const MAX_MESSAGE_LEN = 0xffff;
+
+const DESC_STR_LEN = 256;
+const SERIAL_NUM_LEN = 32;
+const OFP10_TABLE_NAME_LEN = 32;
+
+/** Header size before the body: OF1.0 ofp_stats_request 12, OF1.3 ofp_multipart_request 16. */
+function headerLen(version: OfVersion): number {
+  return version === 0x01 ? 12 : 16;
+}
+
+function badLen(what: string): Result<never> {
+  return fail(ofError("BAD_REQUEST_BAD_LEN", what));
+}
+
+const TYPE_CODES: Readonly<Record<MultipartRequestBody["type"], number>> = {
+  desc: OFPMP.DESC,
+  flow: OFPMP.FLOW,
+  aggregate: OFPMP.AGGREGATE,
+  table: OFPMP.TABLE,
+  port_stats: OFPMP.PORT_STATS,
+  queue: OFPMP.QUEUE,
+  group: OFPMP.GROUP,
+  group_desc: OFPMP.GROUP_DESC,
+  group_features: OFPMP.GROUP_FEATURES,
+  meter: OFPMP.METER,
+  meter_config: OFPMP.METER_CONFIG,
+  meter_features: OFPMP.METER_FEATURES,
+  table_features: OFPMP.TABLE_FEATURES,
+  port_desc: OFPMP.PORT_DESC,
+  experimenter: OFPMP.EXPERIMENTER,
+};
+
+/**
+ * OpenFlow 1.0 has desc, flow, aggregate, table, port, queue and vendor stats, plus port
+ * desc as Open vSwitch extends it (stats type 13, as in 1.3; ovs-ofctl dump-ports-desc).
+ */
+function typeExists(version: OfVersion, code: number): boolean {
+  if (code === OFPMP.EXPERIMENTER || code === OFPMP.PORT_DESC) return true;
+  return version === 0x01 ? code <= OFPMP.QUEUE : code <= OFPMP.PORT_DESC;
+}
+
+function typeName(code: number): MultipartRequestBody["type"] | undefined {
+  for (const [name, c] of Object.entries(TYPE_CODES)) if (c === code) return name as MultipartRequestBody["type"];
+  return undefined;
+}
+
+interface Parsed {
+  readonly r: WireReader;
+  readonly code: number;
+  readonly flags: number;
+  /** Offset of the body. */
+  readonly body: number;
+}
+
+function parseHeader(version: OfVersion, raw: Uint8Array, msgType: number): Result<Parsed> {
+  const r = new WireReader(raw);
+  const hl = headerLen(version);
+  if (!r.has(0, hl)) return badLen(`stats message of ${raw.length} bytes`);
+  if (r.u8(0) !== version) return fail(ofError("BAD_REQUEST_BAD_VERSION", `version ${r.u8(0)} on a ${version} connection`));
+  if (r.u8(1) !== msgType) return fail(ofError("BAD_REQUEST_BAD_TYPE", `message type ${r.u8(1)}, expected ${msgType}`));
+  if (r.u16(2) !== raw.length) return badLen(`header length ${r.u16(2)} but ${raw.length} bytes`);
+  return ok({ r, code: r.u16(8), flags: r.u16(10), body: hl });
+}
+
+function requireEmpty(p: Parsed, what: string): Result<void> {
+  return p.r.length === p.body ? ok(undefined) : badLen(`${what} request with a ${p.r.length - p.body}-byte body`);
+}
+
+function requireBody(p: Parsed, n: number, what: string): Result<void> {
+  return p.r.length - p.body === n ? ok(undefined) : badLen(`${what} request body of ${p.r.length - p.body} bytes, expected ${n}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Requests
+
+/**
+ * Decodes a whole OFPT_STATS_REQUEST (1.0) / OFPT_MULTIPART_REQUEST (1.3) message. Returns
+ * BAD_LEN for a wrong length, BAD_MULTIPART (1.0 BAD_STAT) for a type the version lacks,
+ * the match/action codecs' errors for bad matches, or the typed request. Vendor/experimenter
+ * bodies other than NXST_FLOW/AGGREGATE come back as type "experimenter".
+ */
+export function decodeMultipartRequest(version: OfVersion, raw: Uint8Array): Result<MultipartRequest> {
+  const msgType = version === 0x01 ? OFPT10_STATS_REQUEST : OFPT13_MULTIPART_REQUEST;
+  const hp = parseHeader(version, raw, msgType);
+  if (!hp.ok) return hp;
+  const p = hp.value;
+  const body = decodeRequestBody(version, p);
+  if (!body.ok) return body;
+  return ok({ ...body.value, flags: p.flags } as MultipartRequest);
+}
+
+function decodeRequestBody(version: OfVersion, p: Parsed): Result<MultipartRequestBody> {
+  const { r, code, body: b } = p;
+  if (!typeExists(version, code)) return fail(ofError("BAD_REQUEST_BAD_MULTIPART", `stats type ${code}`));
+  const type = typeName(code);
+  if (type === undefined) return fail(ofError("BAD_REQUEST_BAD_MULTIPART", `stats type ${code}`));
+  const v10 = version === 0x01;
+  switch (type) {
+    case "desc":
+    case "table":
+    case "port_desc":
+    case "group_desc":
+    case "group_features":
+    case "meter_features": {
+      const e = requireEmpty(p, type);
+      return e.ok ? ok({ type }) : e;
+    }
+    case "flow":
+    case "aggregate": {
+      const f = v10 ? decodeFlowRequest10(r, b) : decodeFlowRequest13(r, b);
+      return f.ok ? ok({ type, ...f.value }) : f;
+    }
+    case "port_stats": {
+      const e = requireBody(p, 8, type);
+      if (!e.ok) return e;
+      return ok({ type, portNo: v10 ? port16to32(r.u16(b)) : r.u32(b) });
+    }
+    case "queue": {
+      const e = requireBody(p, 8, type);
+      if (!e.ok) return e;
+      return ok({ type, portNo: v10 ? port16to32(r.u16(b)) : r.u32(b), queueId: r.u32(b + 4) });
+    }
+    case "group":
+    case "meter":
+    case "meter_config": {
+      const e = requireBody(p, 8, type);
+      if (!e.ok) return e;
+      return type === "group" ? ok({ type, groupId: r.u32(b) }) : ok({ type, meterId: r.u32(b) });
+    }
+    case "table_features": {
+      const t = decodeTableFeaturesList(r, b, r.length - b);
+      return t.ok ? ok({ type, tables: t.value }) : t;
+    }
+    case "experimenter":
+      return decodeExperimenterRequest(version, r, b);
+  }
+}
+
+function decodeFlowRequest10(r: WireReader, b: number): Result<FlowStatsRequest> {
+  if (r.length - b !== MATCH10_LEN + 4) return badLen(`flow stats request body of ${r.length - b} bytes`);
+  const m = readMatch10(r.bytes, b);
+  if (!m.ok) return m;
+  return ok({
+    tableId: r.u8(b + MATCH10_LEN),
+    outPort: port16to32(r.u16(b + MATCH10_LEN + 2)),
+    outGroup: OFPG.ANY,
+    cookie: 0n,
+    cookieMask: 0n,
+    match: m.value,
+    nxm: false,
+  });
+}
+
+function decodeFlowRequest13(r: WireReader, b: number): Result<FlowStatsRequest> {
+  if (!r.has(b, 32 + 8)) return badLen(`flow stats request body of ${r.length - b} bytes`);
+  const m = readOxmMatch(r.bytes, b + 32);
+  if (!m.ok) return m;
+  if (b + 32 + m.value.length !== r.length) return badLen("flow stats request has bytes after its match");
+  return ok({
+    tableId: r.u8(b),
+    outPort: r.u32(b + 4),
+    outGroup: r.u32(b + 8),
+    cookie: r.u64(b + 16),
+    cookieMask: r.u64(b + 24),
+    match: m.value.match,
+    nxm: false,
+  });
+}
+
+/** Vendor (1.0) / experimenter (1.3) body: experimenter id, then a 32-bit subtype. */
+function decodeExperimenterRequest(version: OfVersion, r: WireReader, b: number): Result<MultipartRequestBody> {
+  if (!r.has(b, 8)) return badLen("vendor stats request without vendor and subtype");
+  const experimenter = r.u32(b);
+  const expType = r.u32(b + 4);
+  if (version === 0x01 && experimenter === NX_VENDOR_ID && (expType === NXST.FLOW || expType === NXST.AGGREGATE)) {
+    // nicira_stats_msg: vendor, subtype, pad[4]; nx_flow_stats_request: out_port, match_len, table_id, pad[3], match.
+    const o = b + 12;
+    if (!r.has(o, 8)) return badLen("NXST request body too short");
+    const matchLen = r.u16(o + 2);
+    const padded = (matchLen + 7) & ~7;
+    if (o + 8 + padded !== r.length) return badLen(`NXST request: match_len ${matchLen} does not fill the message`);
+    const m = readNxmMatch(r.bytes, o + 8, matchLen);
+    if (!m.ok) return m;
+    const req: FlowStatsRequest = {
+      tableId: r.u8(o + 4),
+      outPort: port16to32(r.u16(o)),
+      outGroup: OFPG.ANY,
+      cookie: m.value.cookie,
+      cookieMask: m.value.cookieMask,
+      match: m.value.match,
+      nxm: true,
+    };
+    return ok({ type: expType === NXST.FLOW ? "flow" : "aggregate", ...req });
+  }
+  return ok({ type: "experimenter", experimenter, expType, body: r.bytes.slice(b + 8) });
+}
+
+function writeHeader(w: Writer, version: OfVersion, msgType: number, xid: number, code: number, flags: number): void {
+  w.u8(version).u8(msgType).u16(0).u32(xid).u16(code).u16(flags);
+  if (version !== 0x01) w.zeros(4);
+}
+
+/** Encodes a whole stats/multipart request message (one part; flags as given). */
+export function encodeMultipartRequest(version: OfVersion, xid: number, req: MultipartRequest): Uint8Array {
+  const v10 = version === 0x01;
+  const w = new Writer(64);
+  const nx = (req.type === "flow" || req.type === "aggregate") && req.nxm;
+  const code = nx ? OFPMP.EXPERIMENTER : TYPE_CODES[req.type];
+  writeHeader(w, version, v10 ? OFPT10_STATS_REQUEST : OFPT13_MULTIPART_REQUEST, xid, code, req.flags);
+  switch (req.type) {
+    case "desc":
+    case "table":
+    case "port_desc":
+    case "group_desc":
+    case "group_features":
+    case "meter_features":
+      break;
+    case "flow":
+    case "aggregate":
+      if (req.nxm) {
+        w.u32(NX_VENDOR_ID).u32(req.type === "flow" ? NXST.FLOW : NXST.AGGREGATE).zeros(4);
+        const at = w.length;
+        w.u16(port32to16(req.outPort)).u16(0).u8(req.tableId).zeros(3);
+        const len = writeNxmMatch(w, req.match, req.cookie, req.cookieMask);
+        w.setU16(at + 2, len);
+        w.padTo(8);
+      } else if (v10) {
+        writeMatch10(w, req.match);
+        w.u8(req.tableId).u8(0).u16(port32to16(req.outPort));
+      } else {
+        w.u8(req.tableId).zeros(3).u32(req.outPort).u32(req.outGroup).zeros(4).u64(req.cookie).u64(req.cookieMask);
+        writeOxmMatch(w, req.match);
+      }
+      break;
+    case "port_stats":
+      if (v10) w.u16(port32to16(req.portNo)).zeros(6);
+      else w.u32(req.portNo).zeros(4);
+      break;
+    case "queue":
+      if (v10) w.u16(port32to16(req.portNo)).zeros(2);
+      else w.u32(req.portNo);
+      w.u32(req.queueId);
+      break;
+    case "group":
+      w.u32(req.groupId).zeros(4);
+      break;
+    case "meter":
+    case "meter_config":
+      w.u32(req.meterId).zeros(4);
+      break;
+    case "table_features":
+      for (const t of req.tables) encodeTableFeatures(w, t);
+      break;
+    case "experimenter":
+      w.u32(req.experimenter).u32(req.expType).bytes(req.body);
+      break;
+  }
+  w.setU16(2, w.length);
+  return w.finish();
+}
+
+// ---------------------------------------------------------------------------------------
+// Replies: decode
+
+/**
+ * Decodes one whole OFPT_STATS_REPLY / OFPT_MULTIPART_REPLY message (one part; `flags`
+ * tells whether more follow). Errors as values, as for requests.
+ */
+export function decodeMultipartReply(version: OfVersion, raw: Uint8Array): Result<MultipartReply> {
+  const msgType = version === 0x01 ? OFPT10_STATS_REPLY : OFPT13_MULTIPART_REPLY;
+  const hp = parseHeader(version, raw, msgType);
+  if (!hp.ok) return hp;
+  const p = hp.value;
+  const body = decodeReplyBody(version, p);
+  if (!body.ok) return body;
+  return ok({ ...body.value, flags: p.flags } as MultipartReply);
+}
+
+/** Splits `length` bytes into records whose 16-bit length is at offset `lenAt` of each. */
+function records<T>(
+  r: WireReader,
+  start: number,
+  lenAt: number,
+  min: number,
+  each: (o: number, len: number) => Result<T>,
+): Result<T[]> {
+  const out: T[] = [];
+  let o = start;
+  while (o < r.length) {
+    if (!r.has(o, min)) return badLen(`record of ${r.length - o} bytes at offset ${o}`);
+    const len = r.u16(o + lenAt);
+    if (len < min || !r.has(o, len)) return badLen(`record length ${len} at offset ${o}`);
+    const v = each(o, len);
+    if (!v.ok) return v;
+    out.push(v.value);
+    o += len;
+  }
+  return ok(out);
+}
+
+/** Fixed-size records. */
+function fixed<T>(r: WireReader, start: number, size: number, each: (o: number) => T): Result<T[]> {
+  if ((r.length - start) % size !== 0) return badLen(`body of ${r.length - start} bytes is not a multiple of ${size}`);
+  const out: T[] = [];
+  for (let o = start; o < r.length; o += size) out.push(each(o));
+  return ok(out);
+}
+
+function decodeReplyBody(version: OfVersion, p: Parsed): Result<MultipartReplyBody> {
+  const { r, code, body: b } = p;
+  const v10 = version === 0x01;
+  if (!typeExists(version, code)) return fail(ofError("BAD_REQUEST_BAD_MULTIPART", `stats type ${code}`));
+  const type = typeName(code);
+  if (type === undefined) return fail(ofError("BAD_REQUEST_BAD_MULTIPART", `stats type ${code}`));
+  const size = r.length - b;
+  switch (type) {
+    case "desc":
+      if (size !== 4 * DESC_STR_LEN + SERIAL_NUM_LEN) return badLen(`desc reply of ${size} bytes`);
+      return ok({
+        type,
+        mfrDesc: r.str(b, DESC_STR_LEN),
+        hwDesc: r.str(b + DESC_STR_LEN, DESC_STR_LEN),
+        swDesc: r.str(b + 2 * DESC_STR_LEN, DESC_STR_LEN),
+        serialNum: r.str(b + 3 * DESC_STR_LEN, SERIAL_NUM_LEN),
+        dpDesc: r.str(b + 3 * DESC_STR_LEN + SERIAL_NUM_LEN, DESC_STR_LEN),
+      });
+    case "flow": {
+      const flows = v10
+        ? records(r, b, 0, 88, (o, len) => decodeFlowStats10(r, o, len))
+        : records(r, b, 0, 56, (o, len) => decodeFlowStats13(r, o, len));
+      return flows.ok ? ok({ type, nxm: false, flows: flows.value }) : flows;
+    }
+    case "aggregate":
+      if (size !== 24) return badLen(`aggregate reply of ${size} bytes`);
+      return ok({ type, nxm: false, packetCount: r.u64(b), byteCount: r.u64(b + 8), flowCount: r.u32(b + 16) });
+    case "table": {
+      const tables = v10
+        ? fixed(r, b, 64, (o): TableStats => ({
+            tableId: r.u8(o),
+            name: r.str(o + 4, OFP10_TABLE_NAME_LEN),
+            wildcards: r.u32(o + 36),
+            maxEntries: r.u32(o + 40),
+            activeCount: r.u32(o + 44),
+            lookupCount: r.u64(o + 48),
+            matchedCount: r.u64(o + 56),
+          }))
+        : fixed(r, b, 24, (o): TableStats => ({
+            tableId: r.u8(o),
+            name: "",
+            wildcards: 0,
+            maxEntries: 0,
+            activeCount: r.u32(o + 4),
+            lookupCount: r.u64(o + 8),
+            matchedCount: r.u64(o + 16),
+          }));
+      return tables.ok ? ok({ type, tables: tables.value }) : tables;
+    }
+    case "port_stats": {
+      const ports = fixed(r, b, v10 ? 104 : 112, (o): PortStats => {
+        const c = (i: number): bigint => r.u64(o + 8 + 8 * i);
+        return {
+          portNo: v10 ? port16to32(r.u16(o)) : r.u32(o),
+          rxPackets: c(0),
+          txPackets: c(1),
+          rxBytes: c(2),
+          txBytes: c(3),
+          rxDropped: c(4),
+          txDropped: c(5),
+          rxErrors: c(6),
+          txErrors: c(7),
+          rxFrameErr: c(8),
+          rxOverErr: c(9),
+          rxCrcErr: c(10),
+          collisions: c(11),
+          durationSec: v10 ? 0 : r.u32(o + 104),
+          durationNsec: v10 ? 0 : r.u32(o + 108),
+        };
+      });
+      return ports.ok ? ok({ type, ports: ports.value }) : ports;
+    }
+    case "queue": {
+      const queues = fixed(r, b, v10 ? 32 : 40, (o): QueueStats => ({
+        portNo: v10 ? port16to32(r.u16(o)) : r.u32(o),
+        queueId: r.u32(o + 4),
+        txBytes: r.u64(o + 8),
+        txPackets: r.u64(o + 16),
+        txErrors: r.u64(o + 24),
+        durationSec: v10 ? 0 : r.u32(o + 32),
+        durationNsec: v10 ? 0 : r.u32(o + 36),
+      }));
+      return queues.ok ? ok({ type, queues: queues.value }) : queues;
+    }
+    case "port_desc": {
+      const n = v10 ? OFP10_PHY_PORT_LEN : OFP13_PORT_LEN;
+      if (size % n !== 0) return badLen(`port desc reply of ${size} bytes`);
+      const ports = [];
+      for (let o = b; o < r.length; o += n) ports.push(decodePortDesc(version, r.bytes, o));
+      return ok({ type, ports });
+    }
+    case "table_features": {
+      const t = decodeTableFeaturesList(r, b, size);
+      return t.ok ? ok({ type, tables: t.value }) : t;
+    }
+    case "group": {
+      const groups = records(r, b, 0, 40, (o, len): Result<GroupStats> => {
+        if ((len - 40) % 16 !== 0) return badLen(`group stats length ${len}`);
+        return ok({
+          groupId: r.u32(o + 4),
+          refCount: r.u32(o + 8),
+          packetCount: r.u64(o + 16),
+          byteCount: r.u64(o + 24),
+          durationSec: r.u32(o + 32),
+          durationNsec: r.u32(o + 36),
+          buckets: counters(r, o + 40, len - 40),
+        });
+      });
+      return groups.ok ? ok({ type, groups: groups.value }) : groups;
+    }
+    case "group_desc": {
+      const groups = records(r, b, 0, 8, (o, len): Result<GroupDesc> => {
+        const gt = groupTypeFromCode(r.u8(o + 2));
+        if (gt === undefined) return fail(ofError("GROUP_MOD_FAILED_BAD_TYPE", `group type ${r.u8(o + 2)}`));
+        const buckets = decodeBuckets(version, r, o + 8, len - 8);
+        return buckets.ok ? ok({ groupType: gt, groupId: r.u32(o + 4), buckets: buckets.value }) : buckets;
+      });
+      return groups.ok ? ok({ type, groups: groups.value }) : groups;
+    }
+    case "group_features": {
+      if (size !== 40) return badLen(`group features reply of ${size} bytes`);
+      const q = (o: number): [number, number, number, number] => [r.u32(o), r.u32(o + 4), r.u32(o + 8), r.u32(o + 12)];
+      return ok({ type, types: r.u32(b), capabilities: r.u32(b + 4), maxGroups: q(b + 8), actions: q(b + 24) });
+    }
+    case "meter": {
+      const meters = records(r, b, 4, 40, (o, len): Result<MeterStats> => {
+        if ((len - 40) % 16 !== 0) return badLen(`meter stats length ${len}`);
+        return ok({
+          meterId: r.u32(o),
+          flowCount: r.u32(o + 12),
+          packetInCount: r.u64(o + 16),
+          byteInCount: r.u64(o + 24),
+          durationSec: r.u32(o + 32),
+          durationNsec: r.u32(o + 36),
+          bands: counters(r, o + 40, len - 40),
+        });
+      });
+      return meters.ok ? ok({ type, meters: meters.value }) : meters;
+    }
+    case "meter_config": {
+      const meters = records(r, b, 0, 8, (o, len): Result<MeterConfig> => {
+        const bands = decodeMeterBands(r, o + 8, len - 8);
+        return bands.ok ? ok({ flags: r.u16(o + 2), meterId: r.u32(o + 4), bands: bands.value }) : bands;
+      });
+      return meters.ok ? ok({ type, meters: meters.value }) : meters;
+    }
+    case "meter_features":
+      if (size !== 16) return badLen(`meter features reply of ${size} bytes`);
+      return ok({
+        type,
+        maxMeter: r.u32(b),
+        bandTypes: r.u32(b + 4),
+        capabilities: r.u32(b + 8),
+        maxBands: r.u8(b + 12),
+        maxColor: r.u8(b + 13),
+      });
+    case "experimenter":
+      return decodeExperimenterReply(version, r, b);
+  }
+}
+
+function counters(r: WireReader, o: number, len: number): BucketCounter[] {
+  const out: BucketCounter[] = [];
+  for (let i = o; i < o + len; i += 16) out.push({ packetCount: r.u64(i), byteCount: r.u64(i + 8) });
+  return out;
+}
+
+function decodeFlowStats10(r: WireReader, o: number, len: number): Result<FlowStats> {
+  const m = readMatch10(r.bytes, o + 4);
+  if (!m.ok) return m;
+  const ins = readFlowInstructions(0x01, r.bytes, o + 88, len - 88);
+  if (!ins.ok) return ins;
+  return ok({
+    tableId: r.u8(o + 2),
+    durationSec: r.u32(o + 44),
+    durationNsec: r.u32(o + 48),
+    priority: r.u16(o + 52),
+    idleTimeout: r.u16(o + 54),
+    hardTimeout: r.u16(o + 56),
+    flags: 0,
+    cookie: r.u64(o + 64),
+    packetCount: r.u64(o + 72),
+    byteCount: r.u64(o + 80),
+    match: m.value,
+    instructions: ins.value,
+  });
+}
+
+function decodeFlowStats13(r: WireReader, o: number, len: number): Result<FlowStats> {
+  const sub = new WireReader(r.bytes.subarray(0, o + len));
+  const m = readOxmMatch(sub.bytes, o + 48);
+  if (!m.ok) return m;
+  const at = o + 48 + m.value.length;
+  const ins = readFlowInstructions(0x04, sub.bytes, at, o + len - at);
+  if (!ins.ok) return ins;
+  return ok({
+    tableId: r.u8(o + 2),
+    durationSec: r.u32(o + 4),
+    durationNsec: r.u32(o + 8),
+    priority: r.u16(o + 12),
+    idleTimeout: r.u16(o + 14),
+    hardTimeout: r.u16(o + 16),
+    flags: r.u16(o + 18),
+    cookie: r.u64(o + 24),
+    packetCount: r.u64(o + 32),
+    byteCount: r.u64(o + 40),
+    match: m.value.match,
+    instructions: ins.value,
+  });
+}
+
+function decodeNxFlowStats(r: WireReader, o: number, len: number): Result<FlowStats> {
+  const matchLen = r.u16(o + 18);
+  const padded = (matchLen + 7) & ~7;
+  if (48 + padded > len) return badLen(`nx_flow_stats match_len ${matchLen} past its entry`);
+  const m = readNxmMatch(r.bytes, o + 48, matchLen);
+  if (!m.ok) return m;
+  const at = o + 48 + padded;
+  const ins = readFlowInstructions(0x01, r.bytes, at, o + len - at);
+  if (!ins.ok) return ins;
+  return ok({
+    tableId: r.u8(o + 2),
+    durationSec: r.u32(o + 4),
+    durationNsec: r.u32(o + 8),
+    priority: r.u16(o + 12),
+    idleTimeout: r.u16(o + 14),
+    hardTimeout: r.u16(o + 16),
+    flags: 0,
+    idleAge: r.u16(o + 20),
+    hardAge: r.u16(o + 22),
+    cookie: r.u64(o + 24),
+    packetCount: r.u64(o + 32),
+    byteCount: r.u64(o + 40),
+    match: m.value.match,
+    instructions: ins.value,
+  });
+}
+
+function decodeExperimenterReply(version: OfVersion, r: WireReader, b: number): Result<MultipartReplyBody> {
+  if (!r.has(b, 8)) return badLen("vendor stats reply without vendor and subtype");
+  const experimenter = r.u32(b);
+  const expType = r.u32(b + 4);
+  if (version === 0x01 && experimenter === NX_VENDOR_ID && (expType === NXST.FLOW || expType === NXST.AGGREGATE)) {
+    const o = b + 12;
+    if (expType === NXST.AGGREGATE) {
+      if (r.length - o !== 24) return badLen(`NXST_AGGREGATE reply of ${r.length - o} bytes`);
+      return ok({ type: "aggregate", nxm: true, packetCount: r.u64(o), byteCount: r.u64(o + 8), flowCount: r.u32(o + 16) });
+    }
+    const flows = records(r, o, 0, 48, (e, len) => decodeNxFlowStats(r, e, len));
+    return flows.ok ? ok({ type: "flow", nxm: true, flows: flows.value }) : flows;
+  }
+  return ok({ type: "experimenter", experimenter, expType, body: r.bytes.slice(b + 8) });
+}
+
+// ---------------------------------------------------------------------------------------
+// Replies: encode
+
+/**
+ * Encodes a reply as one or more whole messages of at most 64 KiB: list bodies (flows,
+ * ports, tables, groups, meters...) are split between entries, every message but the last
+ * carries REPLY_MORE, and the last carries `reply.flags` (0 when absent). An entry that
+ * alone exceeds a message cannot be sent; it is left out (the core keeps entries small).
+ */
+export function encodeMultipartReply(version: OfVersion, xid: number, reply: MultipartReply): Uint8Array[] {
+  const v10 = version === 0x01;
+  const nx = (reply.type === "flow" || reply.type === "aggregate") && reply.nxm;
+  const code = nx ? OFPMP.EXPERIMENTER : TYPE_CODES[reply.type];
+  const prefix = new Writer(32);
+  writeHeader(prefix, version, v10 ? OFPT10_STATS_REPLY : OFPT13_MULTIPART_REPLY, xid, code, 0);
+  if (nx) prefix.u32(NX_VENDOR_ID).u32(reply.type === "flow" ? NXST.FLOW : NXST.AGGREGATE).zeros(4);
+  if (reply.type === "experimenter") prefix.u32(reply.experimenter).u32(reply.expType);
+  const head = prefix.finish();
+  const entries = replyEntries(version, reply);
+  return pack(head, entries, reply.flags ?? 0);
+}
+
+function pack(head: Uint8Array, entries: readonly Uint8Array[], lastFlags: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let part: Uint8Array[] = [];
+  let size = head.length;
+  const flush = (flags: number): void => {
+    const msg = new Uint8Array(size);
+    msg.set(head, 0);
+    let o = head.length;
+    for (const e of part) {
+      msg.set(e, o);
+      o += e.length;
+    }
+    new DataView(msg.buffer).setUint16(2, size);
+    new DataView(msg.buffer).setUint16(10, flags);
+    out.push(msg);
+    part = [];
+    size = head.length;
+  };
+  for (const e of entries) {
+    if (head.length + e.length > MAX_MESSAGE_LEN) continue;
+    if (size + e.length > MAX_MESSAGE_LEN) flush(lastFlags | OFPMPF_REPLY_MORE);
+    part.push(e);
+    size += e.length;
+  }
+  flush(lastFlags);
+  return out;
+}
+
+function one(f: (w: Writer) => void): Uint8Array {
+  const w = new Writer(64);
+  f(w);
+  return w.finish();
+}
+
+/** The reply body as a list of indivisible entries (one for single-record replies). */
+function replyEntries(version: OfVersion, reply: MultipartReplyBody): Uint8Array[] {
+  const v10 = version === 0x01;
+  switch (reply.type) {
+    case "desc":
+      return [
+        one((w) =>
+          w
+            .str(reply.mfrDesc, DESC_STR_LEN)
+            .str(reply.hwDesc, DESC_STR_LEN)
+            .str(reply.swDesc, DESC_STR_LEN)
+            .str(reply.serialNum, SERIAL_NUM_LEN)
+            .str(reply.dpDesc, DESC_STR_LEN),
+        ),
+      ];
+    case "flow":
+      return reply.flows.map((f) =>
+        one((w) => (reply.nxm ? encodeNxFlowStats(w, f) : v10 ? encodeFlowStats10(w, f) : encodeFlowStats13(w, f))),
+      );
+    case "aggregate":
+      return [one((w) => w.u64(reply.packetCount).u64(reply.byteCount).u32(reply.flowCount).zeros(4))];
+    case "table":
+      return reply.tables.map((t) =>
+        one((w) => {
+          w.u8(t.tableId).zeros(3);
+          if (v10) w.str(t.name, OFP10_TABLE_NAME_LEN).u32(t.wildcards).u32(t.maxEntries);
+          w.u32(t.activeCount).u64(t.lookupCount).u64(t.matchedCount);
+        }),
+      );
+    case "port_stats":
+      return reply.ports.map((p) =>
+        one((w) => {
+          if (v10) w.u16(port32to16(p.portNo)).zeros(6);
+          else w.u32(p.portNo).zeros(4);
+          for (const c of [
+            p.rxPackets,
+            p.txPackets,
+            p.rxBytes,
+            p.txBytes,
+            p.rxDropped,
+            p.txDropped,
+            p.rxErrors,
+            p.txErrors,
+            p.rxFrameErr,
+            p.rxOverErr,
+            p.rxCrcErr,
+            p.collisions,
+          ])
+            w.u64(c);
+          if (!v10) w.u32(p.durationSec).u32(p.durationNsec);
+        }),
+      );
+    case "queue":
+      return reply.queues.map((q) =>
+        one((w) => {
+          if (v10) w.u16(port32to16(q.portNo)).zeros(2);
+          else w.u32(q.portNo);
+          w.u32(q.queueId).u64(q.txBytes).u64(q.txPackets).u64(q.txErrors);
+          if (!v10) w.u32(q.durationSec).u32(q.durationNsec);
+        }),
+      );
+    case "port_desc":
+      return reply.ports.map((p) => one((w) => writePortDesc(w, version, p)));
+    case "table_features":
+      return reply.tables.map((t) => one((w) => encodeTableFeatures(w, t)));
+    case "group":
+      return reply.groups.map((g) =>
+        one((w) => {
+          w.u16(40 + 16 * g.buckets.length).zeros(2).u32(g.groupId).u32(g.refCount).zeros(4);
+          w.u64(g.packetCount).u64(g.byteCount).u32(g.durationSec).u32(g.durationNsec);
+          for (const c of g.buckets) w.u64(c.packetCount).u64(c.byteCount);
+        }),
+      );
+    case "group_desc":
+      return reply.groups.map((g) =>
+        one((w) => {
+          w.u16(0).u8(GROUP_TYPE_CODES[g.groupType]).u8(0).u32(g.groupId);
+          encodeBuckets(version, w, g.buckets);
+          w.setU16(0, w.length);
+        }),
+      );
+    case "group_features":
+      return [
+        one((w) => {
+          w.u32(reply.types).u32(reply.capabilities);
+          for (const n of reply.maxGroups) w.u32(n);
+          for (const n of reply.actions) w.u32(n);
+        }),
+      ];
+    case "meter":
+      return reply.meters.map((m) =>
+        one((w) => {
+          w.u32(m.meterId).u16(40 + 16 * m.bands.length).zeros(6).u32(m.flowCount);
+          w.u64(m.packetInCount).u64(m.byteInCount).u32(m.durationSec).u32(m.durationNsec);
+          for (const c of m.bands) w.u64(c.packetCount).u64(c.byteCount);
+        }),
+      );
+    case "meter_config":
+      return reply.meters.map((m) =>
+        one((w) => {
+          w.u16(0).u16(m.flags).u32(m.meterId);
+          encodeMeterBands(w, m.bands);
+          w.setU16(0, w.length);
+        }),
+      );
+    case "meter_features":
+      return [
+        one((w) =>
+          w.u32(reply.maxMeter).u32(reply.bandTypes).u32(reply.capabilities).u8(reply.maxBands).u8(reply.maxColor).zeros(2),
+        ),
+      ];
+    case "experimenter":
+      return [reply.body];
+  }
+}
+
+function encodeFlowStats10(w: Writer, f: FlowStats): void {
+  w.u16(0).u8(f.tableId).u8(0);
+  writeMatch10(w, f.match);
+  w.u32(f.durationSec).u32(f.durationNsec).u16(f.priority).u16(f.idleTimeout).u16(f.hardTimeout).zeros(6);
+  w.u64(f.cookie).u64(f.packetCount).u64(f.byteCount);
+  writeFlowInstructions(0x01, w, f.instructions);
+  w.setU16(0, w.length);
+}
+
+function encodeFlowStats13(w: Writer, f: FlowStats): void {
+  w.u16(0).u8(f.tableId).u8(0).u32(f.durationSec).u32(f.durationNsec);
+  w.u16(f.priority).u16(f.idleTimeout).u16(f.hardTimeout).u16(f.flags).zeros(4);
+  w.u64(f.cookie).u64(f.packetCount).u64(f.byteCount);
+  writeOxmMatch(w, f.match);
+  writeFlowInstructions(0x04, w, f.instructions);
+  w.setU16(0, w.length);
+}
+
+function encodeNxFlowStats(w: Writer, f: FlowStats): void {
+  w.u16(0).u8(f.tableId).u8(0).u32(f.durationSec).u32(f.durationNsec);
+  w.u16(f.priority).u16(f.idleTimeout).u16(f.hardTimeout).u16(0).u16(f.idleAge ?? 0).u16(f.hardAge ?? 0);
+  w.u64(f.cookie).u64(f.packetCount).u64(f.byteCount);
+  const len = writeNxmMatch(w, f.match);
+  w.setU16(18, len);
+  w.padTo(8);
+  writeFlowInstructions(0x01, w, f.instructions);
+  w.setU16(0, w.length);
+}
+
+// ---------------------------------------------------------------------------------------
+// Request reassembly
+
+/** Limits of the reassembler (per connection). */
+export interface ReassemblerLimits {
+  /** Requests in progress at once (distinct xids). */
+  readonly maxPending: number;
+  /** Bytes of parts held for one request. */
+  readonly maxBytes: number;
+}
+
+interface Pending {
+  first: MultipartRequest;
+  parts: MultipartRequest[];
+  bytes: number;
+}
+
+/**
+ * Joins a multipart request sent in several parts (OFPMPF_REQ_MORE), one per connection.
+ * `accept` returns undefined while parts are outstanding, the joined request (flags 0) on
+ * the last part, or an error: BAD_MULTIPART when a part changes type or a type without a
+ * list body comes with REQ_MORE, MULTIPART_BUFFER_OVERFLOW past the limits. Only table
+ * features (its table list) and experimenter bodies (concatenated) can be joined.
+ */
+export class MultipartReassembler {
+  private readonly pending = new Map<number, Pending>();
+  constructor(private readonly limits: ReassemblerLimits = { maxPending: 16, maxBytes: 1 << 22 }) {}
+
+  /** Requests still waiting for parts. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  accept(xid: number, req: MultipartRequest, rawLength: number): Result<MultipartRequest | undefined> {
+    const p = this.pending.get(xid);
+    const more = (req.flags & OFPMPF_REQ_MORE) !== 0;
+    if (p === undefined && !more) return ok(req);
+    if (req.type !== "table_features" && req.type !== "experimenter") {
+      this.pending.delete(xid);
+      return fail(ofError("BAD_REQUEST_BAD_MULTIPART", `${req.type} request with REQ_MORE`));
+    }
+    if (p !== undefined && (p.first.type !== req.type || !sameExperimenter(p.first, req))) {
+      this.pending.delete(xid);
+      return fail(ofError("BAD_REQUEST_BAD_MULTIPART", `request part of type ${req.type} after ${p.first.type}`));
+    }
+    const cur: Pending = p ?? { first: req, parts: [], bytes: 0 };
+    if (p === undefined) {
+      if (this.pending.size >= this.limits.maxPending) {
+        return fail(ofError("BAD_REQUEST_MULTIPART_BUFFER_OVERFLOW", `${this.pending.size} multipart requests in progress`));
+      }
+      this.pending.set(xid, cur);
+    }
+    cur.parts.push(req);
+    cur.bytes += rawLength;
+    if (cur.bytes > this.limits.maxBytes) {
+      this.pending.delete(xid);
+      return fail(ofError("BAD_REQUEST_MULTIPART_BUFFER_OVERFLOW", `multipart request over ${this.limits.maxBytes} bytes`));
+    }
+    if (more) return ok(undefined);
+    this.pending.delete(xid);
+    return ok(join(cur.parts));
+  }
+
+  /** Forgets every request in progress (connection closed or reset). */
+  clear(): void {
+    this.pending.clear();
+  }
+}
+
+function sameExperimenter(a: MultipartRequest, b: MultipartRequest): boolean {
+  if (a.type !== "experimenter" || b.type !== "experimenter") return true;
+  return a.experimenter === b.experimenter && a.expType === b.expType;
+}
+
+function join(parts: readonly MultipartRequest[]): MultipartRequest {
+  const first = parts[0]!;
+  if (first.type === "table_features") {
+    const tables = parts.flatMap((p) => (p.type === "table_features" ? p.tables : []));
+    return { type: "table_features", tables, flags: 0 };
+  }
+  if (first.type === "experimenter") {
+    const w = new Writer(256);
+    for (const p of parts) if (p.type === "experimenter") w.bytes(p.body);
+    return { ...first, body: w.finish(), flags: 0 };
+  }
+  return { ...first, flags: 0 };
+}
