@@ -784,7 +784,8 @@ control egress(inout headers_t hdr, inout metadata_t meta,
 
 control ofp4_compute_checksum(inout headers_t hdr, inout metadata_t meta) {
     apply {
-        update_checksum(hdr.ipv4.isValid() && meta.ip_dirty == 1,
+        /* Options are not in the field list: a header with options keeps its checksum. */
+        update_checksum(hdr.ipv4.isValid() && hdr.ipv4.ihl == 5 && meta.ip_dirty == 1,
             { hdr.ipv4.version, hdr.ipv4.ihl, hdr.ipv4.dscp, hdr.ipv4.ecn, hdr.ipv4.total_len,
               hdr.ipv4.identification, hdr.ipv4.flags, hdr.ipv4.frag_offset, hdr.ipv4.ttl,
               hdr.ipv4.protocol, hdr.ipv4.src_addr, hdr.ipv4.dst_addr },

@@ -319,7 +319,7 @@ function applyFlow(p: Packet, m: Meta, a: FlowAction): void {
 function computeChecksums(p: Packet, m: Meta, frame: Uint8Array): void {
   const ip4 = p.ipv4;
   const ip6 = p.ipv6;
-  if (ip4.valid && m.ipDirty) {
+  if (ip4.valid && ip4.get("ihl") === 5n && m.ipDirty) {
     const head = packFields([
       [ip4.get("version"), 4], [ip4.get("ihl"), 4], [ip4.get("dscp"), 6], [ip4.get("ecn"), 2],
       [ip4.get("total_len"), 16], [ip4.get("identification"), 16], [ip4.get("flags"), 3],
