@@ -1,0 +1,107 @@
+// ConnManager: the listeners, the active controller connections and every OfConn, joined to
+// the ofproto core through OfprotoEndpoint one way and ConnManagerPort the other. It fans
+// async messages (packet_in, flow_removed, port_status) out to the connections that want
+// them and retries postponed requests on wake(). It never interprets a request.
+
+import { EventEmitter } from "node:events";
+import type { Duplex } from "node:stream";
+import type { OfMessage } from "../openflow/messages.js";
+import { ControllerConnector, type ConnectSettings } from "./controller-connector.js";
+import type { ConnManagerPort, OfConnView, OfprotoEndpoint, PacketInEvent } from "./endpoint.js";
+import { Listener, type ListenSettings } from "./listener.js";
+import type { Logger } from "./logger.js";
+import { OfConn, type OfConnOptions, type OfConnStats } from "./ofconn.js";
+
+export type ConnManagerOptions = OfConnOptions;
+
+export interface ConnManagerEvents {
+  /** A connection finished HELLO. */
+  ready: [conn: OfConn];
+  /** A connection closed. */
+  closed: [conn: OfConn, reason: string];
+}
+
+export class ConnManager extends EventEmitter<ConnManagerEvents> implements ConnManagerPort {
+  private readonly conns = new Set<OfConn>();
+  private readonly listenerSet = new Set<Listener>();
+  private readonly connectors = new Set<ControllerConnector>();
+  private readonly logger: Logger | undefined;
+
+  constructor(
+    private readonly endpoint: OfprotoEndpoint,
+    private readonly options: ConnManagerOptions = {},
+  ) {
+    super();
+    this.logger = options.logger;
+  }
+
+  /** Listens for controllers (TCP, or TLS when `settings.tls` is given). */
+  async listen(settings: ListenSettings): Promise<Listener> {
+    const listener = await Listener.open(settings, (socket, name) => this.adopt(socket, name), this.logger);
+    this.listenerSet.add(listener);
+    return listener;
+  }
+
+  /** Connects out to a listening controller and keeps reconnecting until stopped. */
+  connect(settings: ConnectSettings): ControllerConnector {
+    const connector = new ControllerConnector(
+      settings,
+      (socket, name, helloDone) => this.adopt(socket, name, helloDone),
+      this.logger,
+    );
+    this.connectors.add(connector);
+    return connector;
+  }
+
+  /** Every OfConn, including those still in HELLO. */
+  all(): readonly OfConn[] {
+    return [...this.conns];
+  }
+
+  stats(): OfConnStats[] {
+    return [...this.conns].map((c) => c.stats());
+  }
+
+  /** Closes listeners, connectors and connections. */
+  async close(): Promise<void> {
+    for (const connector of this.connectors) connector.stop();
+    this.connectors.clear();
+    for (const conn of [...this.conns]) conn.close("connection manager closed");
+    await Promise.all([...this.listenerSet].map((l) => l.close()));
+    this.listenerSet.clear();
+  }
+
+  // ---- ConnManagerPort --------------------------------------------------------------------
+
+  wake(): void {
+    for (const conn of [...this.conns]) conn.wake();
+  }
+
+  *connections(): Iterable<OfConnView> {
+    for (const conn of this.conns) if (conn.state === "ready" || conn.state === "blocked") yield conn;
+  }
+
+  sendPacketIn(event: PacketInEvent): void {
+    for (const conn of [...this.conns]) conn.sendPacketIn(event);
+  }
+
+  sendAsync(msg: OfMessage, reason: number, kind: "flowRemoved" | "portStatus"): void {
+    for (const conn of [...this.conns]) conn.sendAsync(msg, reason, kind);
+  }
+
+  // ---- connections ------------------------------------------------------------------------
+
+  private adopt(socket: Duplex, name: string, helloDone?: () => void): void {
+    const conn = new OfConn(socket, name, this.endpoint, this.options, {
+      onReady: (c) => {
+        helloDone?.();
+        this.emit("ready", c);
+      },
+      onClose: (c, reason) => {
+        this.conns.delete(c);
+        this.emit("closed", c, reason);
+      },
+    });
+    if (conn.state !== "closed") this.conns.add(conn);
+  }
+}

@@ -1,0 +1,553 @@
+// OfConn: one controller connection, an explicit state machine
+//   hello ──HELLO, common version──▶ ready ⇄ blocked (head request postponed) ──▶ closed
+// It owns the socket, framing, HELLO, echo both ways with an inactivity probe, the ordered
+// inbound queue (requests reach the core one at a time, in arrival order; a postponed one
+// stays at the head and blocks only this connection; echo requests are answered on arrival
+// and never reach the core), the bounded send queue, packet buffers and the packet-in rate
+// limiter. It never interprets requests: that is the core's (OfprotoEndpoint.handle).
+
+import type { Duplex } from "node:stream";
+import { ofError, type OfError } from "../openflow/errors.js";
+import type { DecodedMessage, OfMessage } from "../openflow/messages.js";
+import { wantsAsync, defaultAsyncConfig, type AsyncKind } from "./async-config.js";
+import type {
+  AsyncConfig,
+  BufferedPacket,
+  ControllerRole,
+  OfConnView,
+  OfprotoEndpoint,
+  OfVersion,
+  PacketInEvent,
+  Request,
+} from "./endpoint.js";
+import { errorVersionFor, helloVersion, negotiateVersion, readPeerHello, SUPPORTED_VERSIONS } from "./hello.js";
+import { InboundQueue } from "./inbound-queue.js";
+import { PacketBuffers, OFP_NO_BUFFER, type PacketBuffersOptions } from "./packet-buffers.js";
+import { SendQueue, DEFAULT_SEND_QUEUE_LIMITS, type SendQueueLimits, type SendKind } from "./send-queue.js";
+import { TokenBucket } from "./token-bucket.js";
+import { wire, type Framer } from "./wire.js";
+import type { Logger } from "./logger.js";
+
+export type OfConnState = "hello" | "ready" | "blocked" | "closed";
+
+/** Legal transitions of the state machine; anything else is a bug. */
+const TRANSITIONS: Readonly<Record<OfConnState, readonly OfConnState[]>> = {
+  hello: ["ready", "closed"],
+  ready: ["blocked", "closed"],
+  blocked: ["ready", "closed"],
+  closed: [],
+};
+
+/** OFPT_ECHO_REQUEST and OFPT_ECHO_REPLY have the same type number in OpenFlow 1.0 and 1.3. */
+const OFPT_HELLO = 0;
+const OFPT_ECHO_REQUEST = 2;
+const OFPT_ECHO_REPLY = 3;
+/** OFPCML_NO_BUFFER: an output:CONTROLLER max_len asking for the whole packet, unbuffered. */
+const OFPCML_NO_BUFFER = 0xffff;
+
+export interface OfConnOptions {
+  /** Versions ofp4 offers in HELLO. Default OpenFlow 1.0 and 1.3. */
+  readonly versions?: readonly OfVersion[];
+  /** Send ECHO_REQUEST after this long without input; close after twice as long. 0 turns it off. Default 5 s. */
+  readonly probeIntervalMs?: number;
+  readonly sendQueue?: SendQueueLimits;
+  /** Packet-ins per second this controller may receive. Default 1,000. */
+  readonly packetInRate?: number;
+  /** Packet-ins allowed at once. Default 100. */
+  readonly packetInBurst?: number;
+  readonly packetBuffers?: PacketBuffersOptions;
+  /** Requests held in the inbound queue before the socket stops being read. Default 1,000. */
+  readonly maxInbound?: number;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+}
+
+/** Counters for ofp4ctl and metrics. */
+export interface OfConnStats {
+  readonly id: number;
+  readonly name: string;
+  readonly state: OfConnState;
+  readonly version: OfVersion | undefined;
+  readonly role: ControllerRole;
+  readonly messagesIn: number;
+  readonly bytesIn: number;
+  readonly messagesOut: number;
+  readonly bytesOut: number;
+  /** Requests answered `postponed` by the core (each postponement counted once). */
+  readonly postponed: number;
+  readonly inboundQueued: number;
+  readonly sendQueuedBytes: number;
+  /** The send queue is above its high-water mark. */
+  readonly congested: boolean;
+  readonly repliesDropped: number;
+  /** Async messages (flow_removed, port_status, packet_in) dropped because the send queue was full. */
+  readonly asyncDropped: number;
+  readonly packetInsSent: number;
+  /** Packet-ins dropped by the rate limiter. */
+  readonly packetInsRateLimited: number;
+  /** Packet-ins dropped because the send queue was full. */
+  readonly packetInsQueueDropped: number;
+  readonly echoRequestsAnswered: number;
+  readonly probesSent: number;
+}
+
+export interface OfConnHooks {
+  /** HELLO done; the connection is ready. */
+  readonly onReady?: (conn: OfConn) => void;
+  /** The connection closed (after the endpoint heard `disconnected` if it had heard `connected`). */
+  readonly onClose?: (conn: OfConn, reason: string) => void;
+}
+
+let nextConnId = 1;
+
+export class OfConn implements OfConnView {
+  readonly id = nextConnId++;
+  readonly name: string;
+  role: ControllerRole = "equal";
+  asyncConfig: AsyncConfig = defaultAsyncConfig();
+  flowFormat: "openflow10" | "nxm" = "openflow10";
+  flowModTableId = false;
+  missSendLen = 128;
+
+  private stateValue: OfConnState = "hello";
+  private negotiated: OfVersion | undefined;
+  private closeReason: string | undefined;
+  private readonly versions: readonly OfVersion[];
+  private readonly framer: Framer;
+  private readonly sendQueue: SendQueue;
+  private readonly inbound = new InboundQueue<Request | Uint8Array>();
+  private readonly maxInbound: number;
+  private readonly buffers: PacketBuffers;
+  private readonly packetInLimiter: TokenBucket;
+  private readonly probeIntervalMs: number;
+  private readonly now: () => number;
+  private readonly log: Logger | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private lastInput: number;
+  private probeOutstanding = false;
+  private nextXid = 1;
+  private running = false;
+  private rerun = false;
+  /** wake() was called: a blocked head is to be retried. */
+  private woken = false;
+  private readingPaused = false;
+  private counters = {
+    messagesIn: 0,
+    bytesIn: 0,
+    postponed: 0,
+    packetInsSent: 0,
+    packetInsRateLimited: 0,
+    packetInsQueueDropped: 0,
+    echoRequestsAnswered: 0,
+    probesSent: 0,
+  };
+
+  constructor(
+    private readonly socket: Duplex,
+    name: string,
+    private readonly endpoint: OfprotoEndpoint,
+    options: OfConnOptions = {},
+    private readonly hooks: OfConnHooks = {},
+  ) {
+    this.name = name;
+    this.versions = options.versions ?? SUPPORTED_VERSIONS;
+    if (this.versions.length === 0) throw new RangeError("an ofconn needs at least one OpenFlow version");
+    this.now = options.now ?? (() => performance.now());
+    this.log = options.logger;
+    this.framer = wire.framer();
+    this.maxInbound = options.maxInbound ?? 1000;
+    this.sendQueue = new SendQueue(socket, options.sendQueue ?? DEFAULT_SEND_QUEUE_LIMITS, () => this.onUncongested());
+    this.buffers = new PacketBuffers({ now: this.now, ...options.packetBuffers });
+    this.packetInLimiter = new TokenBucket({
+      rate: options.packetInRate ?? 1000,
+      burst: options.packetInBurst ?? 100,
+      now: this.now,
+    });
+    this.probeIntervalMs = options.probeIntervalMs ?? 5000;
+    this.lastInput = this.now();
+
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err: Error) => this.close(`socket error: ${err.message}`));
+    socket.on("close", () => this.close("connection closed by peer"));
+    socket.on("end", () => this.close("connection closed by peer"));
+
+    this.rawSend(wire.encode(helloVersion(this.versions), this.xid(), this.helloMessage()), "reply");
+    this.armProbe();
+  }
+
+  // ---- OfConnView -------------------------------------------------------------------------
+
+  get version(): OfVersion {
+    return this.negotiated ?? helloVersion(this.versions);
+  }
+
+  get state(): OfConnState {
+    return this.stateValue;
+  }
+
+  get congested(): boolean {
+    return this.sendQueue.congested;
+  }
+
+  send(msg: OfMessage, xid: number): boolean {
+    if (!this.isOpen()) return false;
+    let all = true;
+    for (const bytes of wire.encodeAll(this.version, xid, msg)) {
+      all = this.sendQueue.push(bytes, kindOf(msg)) && all;
+    }
+    return all;
+  }
+
+  sendError(error: OfError, request: Request): void {
+    if (!this.isOpen()) return;
+    this.log?.debug({ conn: this.name, error: error.name, xid: request.xid }, error.message);
+    this.sendQueue.push(wire.encodeError(this.version, request.xid, error, request.raw), "reply");
+  }
+
+  takeBuffer(bufferId: number): BufferedPacket | OfError {
+    return this.buffers.take(bufferId);
+  }
+
+  // ---- async messages (called by ConnManager) -----------------------------------------------
+
+  /** Sends a packet_in if this connection's role and async config want it, within its rate. */
+  sendPacketIn(event: PacketInEvent): void {
+    if (!this.isOpen() || !this.wants("packetIn", event.reason)) return;
+    if (!this.packetInLimiter.take()) {
+      this.counters.packetInsRateLimited++;
+      return;
+    }
+    if (this.sendQueue.full("async")) {
+      this.counters.packetInsQueueDropped++;
+      this.sendQueue.countDrop("async");
+      return;
+    }
+    const maxLen = event.maxLen === "miss_send_len" ? this.missSendLen : event.maxLen;
+    let bufferId = OFP_NO_BUFFER;
+    let data = event.data;
+    if (maxLen !== OFPCML_NO_BUFFER) {
+      bufferId = this.buffers.store({ inPort: event.inPort, data: event.data });
+      if (bufferId !== OFP_NO_BUFFER) data = event.data.subarray(0, maxLen);
+    }
+    const msg: OfMessage = {
+      type: "packet_in",
+      bufferId,
+      totalLen: event.data.length,
+      reason: event.reason,
+      tableId: event.tableId,
+      cookie: event.cookie,
+      match: event.match,
+      data,
+    };
+    if (this.send(msg, 0)) this.counters.packetInsSent++;
+    else this.counters.packetInsQueueDropped++;
+  }
+
+  /** Sends flow_removed / port_status if this connection's role and async config want it. */
+  sendAsync(msg: OfMessage, reason: number, kind: "flowRemoved" | "portStatus"): void {
+    if (this.isOpen() && this.wants(kind, reason)) this.send(msg, 0);
+  }
+
+  /** Retries a postponed head request (the core calls ConnManagerPort.wake after a group completes). */
+  wake(): void {
+    this.woken = true;
+    this.run();
+  }
+
+  stats(): OfConnStats {
+    const q = this.sendQueue.counters;
+    return {
+      id: this.id,
+      name: this.name,
+      state: this.stateValue,
+      version: this.negotiated,
+      role: this.role,
+      messagesIn: this.counters.messagesIn,
+      bytesIn: this.counters.bytesIn,
+      messagesOut: q.messagesOut,
+      bytesOut: q.bytesOut,
+      postponed: this.counters.postponed,
+      inboundQueued: this.inbound.length,
+      sendQueuedBytes: this.sendQueue.queuedBytes,
+      congested: this.sendQueue.congested,
+      repliesDropped: q.repliesDropped,
+      asyncDropped: q.asyncDropped,
+      packetInsSent: this.counters.packetInsSent,
+      packetInsRateLimited: this.counters.packetInsRateLimited,
+      packetInsQueueDropped: this.counters.packetInsQueueDropped,
+      echoRequestsAnswered: this.counters.echoRequestsAnswered,
+      probesSent: this.counters.probesSent,
+    };
+  }
+
+  /** Closes the connection (idempotent). The endpoint hears `disconnected` if it heard `connected`. */
+  close(reason: string): void {
+    if (this.stateValue === "closed") return;
+    const wasConnected = this.stateValue !== "hello";
+    this.transition("closed");
+    this.closeReason = reason;
+    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    this.inbound.clear();
+    this.log?.info({ conn: this.name, reason }, "controller connection closed");
+    // Let what is queued (a HELLO_FAILED error, say) go out, but never wait on a peer that
+    // does not read.
+    if (!this.socket.destroyed) {
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    }
+    if (wasConnected) this.endpoint.disconnected(this);
+    this.hooks.onClose?.(this, reason);
+  }
+
+  get closedBecause(): string | undefined {
+    return this.closeReason;
+  }
+
+  // ---- state machine ------------------------------------------------------------------------
+
+  private transition(next: OfConnState): void {
+    const from = this.stateValue;
+    if (!TRANSITIONS[from].includes(next)) {
+      throw new Error(`ofconn ${this.name}: illegal transition ${from} -> ${next}`);
+    }
+    this.stateValue = next;
+  }
+
+  private isClosed(): boolean {
+    return this.stateValue === "closed";
+  }
+
+  private isOpen(): boolean {
+    return this.stateValue === "ready" || this.stateValue === "blocked";
+  }
+
+  // ---- input --------------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    if (this.stateValue === "closed") return;
+    this.lastInput = this.now();
+    this.probeOutstanding = false;
+    this.counters.bytesIn += chunk.length;
+    const framed = this.framer.push(chunk);
+    for (const raw of framed.messages) {
+      if (this.isClosed()) return;
+      this.counters.messagesIn++;
+      this.onMessage(raw);
+    }
+    if (framed.error !== undefined) {
+      this.close(`framing error: ${framed.error}`);
+      return;
+    }
+    this.run();
+  }
+
+  private onMessage(raw: Uint8Array): void {
+    if (this.stateValue === "hello") {
+      this.onHello(raw);
+      return;
+    }
+    const type = raw[1];
+    if (type === OFPT_ECHO_REQUEST) {
+      this.answerEcho(raw);
+      return;
+    }
+    if (type === OFPT_ECHO_REPLY || type === OFPT_HELLO) return; // liveness only
+    this.inbound.push(raw);
+    if (this.inbound.length >= this.maxInbound) this.pauseReading();
+  }
+
+  private onHello(raw: Uint8Array): void {
+    const peerVersion = raw[0] ?? 0;
+    const decoded = readPeerHello(raw);
+    if (decoded === undefined) {
+      this.failHello(peerVersion, raw, `expected HELLO, got message type ${raw[1] ?? -1}`);
+      return;
+    }
+    const version = negotiateVersion(this.versions, peerVersion, decoded.versions);
+    if (version === undefined) {
+      const offered = decoded.versions ?? [`<=0x${peerVersion.toString(16)}`];
+      this.failHello(peerVersion, raw, `no common OpenFlow version: we allow ${this.versions.join(",")}, peer ${offered.join(",")}`);
+      return;
+    }
+    this.negotiated = version;
+    this.transition("ready");
+    this.log?.info({ conn: this.name, version }, "controller connected");
+    this.endpoint.connected(this);
+    this.hooks.onReady?.(this);
+  }
+
+  private failHello(peerVersion: number, raw: Uint8Array, why: string): void {
+    const error = ofError("HELLO_FAILED_INCOMPATIBLE", why);
+    this.sendQueue.push(wire.encodeError(errorVersionFor(peerVersion), readXid(raw), error, raw), "reply");
+    this.close(why);
+  }
+
+  private answerEcho(raw: Uint8Array): void {
+    const decoded = wire.decode(raw, {});
+    if (!decoded.ok) {
+      this.sendQueue.push(wire.encodeError(this.version, readXid(raw), decoded.error, raw), "reply");
+      return;
+    }
+    const msg = decoded.value.msg;
+    const data = msg.type === "echo_request" ? msg.data : new Uint8Array(0);
+    this.sendQueue.push(wire.encode(this.version, decoded.value.xid, { type: "echo_reply", data }), "reply");
+    this.counters.echoRequestsAnswered++;
+  }
+
+  /**
+   * Hands queued requests to the core in order until the queue is empty, the head is
+   * postponed (state blocked) or the send queue is congested. Re-entrant calls (the core
+   * calling wake() from inside handle) ask for another pass, so a wake is never lost.
+   */
+  private run(): void {
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    this.running = true;
+    try {
+      do {
+        this.rerun = false;
+        if (this.woken) {
+          this.woken = false;
+          if (this.stateValue === "blocked") this.transition("ready");
+        }
+        this.drain();
+      } while (this.rerun);
+    } finally {
+      this.running = false;
+    }
+    if (this.readingPaused && this.inbound.length < this.maxInbound / 2 && !this.sendQueue.congested) {
+      this.resumeReading();
+    }
+  }
+
+  private drain(): void {
+    while (this.stateValue === "ready" && this.inbound.length > 0) {
+      if (this.sendQueue.congested) {
+        this.pauseReading();
+        return;
+      }
+      const head = this.inbound.peek()!;
+      const request = head instanceof Uint8Array ? this.decodeRequest(head) : head;
+      if (request === undefined) {
+        this.inbound.shift();
+        continue;
+      }
+      const result = this.endpoint.handle(this, request);
+      if (this.isClosed()) return;
+      if (result === "postponed") {
+        this.inbound.replaceHead(request);
+        this.counters.postponed++;
+        this.transition("blocked");
+        return;
+      }
+      this.inbound.shift();
+    }
+  }
+
+  /** Decodes a request at the head of the queue; undefined when it was answered here (an error, a stray message). */
+  private decodeRequest(raw: Uint8Array): Request | undefined {
+    const xid = readXid(raw);
+    const decoded = wire.decode(raw, { flowModTableId: this.flowModTableId });
+    if (!decoded.ok) {
+      this.sendQueue.push(wire.encodeError(this.version, xid, decoded.error, raw), "reply");
+      return undefined;
+    }
+    const d: DecodedMessage = decoded.value;
+    if (d.version !== this.version) {
+      const error = ofError("BAD_REQUEST_BAD_VERSION", `message version 0x${d.version.toString(16)} on a 0x${this.version.toString(16)} connection`);
+      this.sendQueue.push(wire.encodeError(this.version, xid, error, raw), "reply");
+      return undefined;
+    }
+    if (d.msg.type === "error") {
+      this.log?.warn({ conn: this.name, errType: d.msg.errType, code: d.msg.code }, "controller sent an error");
+      return undefined;
+    }
+    return { msg: d.msg, xid: d.xid, raw };
+  }
+
+  private pauseReading(): void {
+    if (this.readingPaused) return;
+    this.readingPaused = true;
+    this.socket.pause();
+  }
+
+  private resumeReading(): void {
+    if (!this.readingPaused || this.stateValue === "closed") return;
+    this.readingPaused = false;
+    this.socket.resume();
+  }
+
+  /** The peer caught up: retry a head the core postponed (it may have waited on `congested`). */
+  private onUncongested(): void {
+    if (this.stateValue === "closed") return;
+    this.woken = true;
+    this.run();
+  }
+
+  // ---- output -------------------------------------------------------------------------------
+
+  private rawSend(bytes: Uint8Array, kind: SendKind): boolean {
+    return this.sendQueue.push(bytes, kind);
+  }
+
+  private helloMessage(): OfMessage {
+    const top = helloVersion(this.versions);
+    // A HELLO needs a version bitmap only when the allowed set is not every version up to the top.
+    const contiguous = this.versions.length === top;
+    return { type: "hello", versions: contiguous ? undefined : [...this.versions].sort((a, b) => a - b) };
+  }
+
+  private xid(): number {
+    const x = this.nextXid;
+    this.nextXid = (this.nextXid + 1) >>> 0 || 1;
+    return x;
+  }
+
+  private wants(kind: AsyncKind, reason: number): boolean {
+    if (this.negotiated === 0x01) {
+      // OpenFlow 1.0 has no INVALID_TTL packet-in and no GROUP_DELETE flow_removed.
+      if (kind === "packetIn" && reason > 1) return false;
+      if (kind === "flowRemoved" && reason > 2) return false;
+    }
+    return wantsAsync(this.asyncConfig, this.role, kind, reason);
+  }
+
+  // ---- inactivity probe -----------------------------------------------------------------------
+
+  private armProbe(): void {
+    if (this.probeIntervalMs <= 0 || this.stateValue === "closed") return;
+    const due = this.lastInput + (this.probeOutstanding ? 2 : 1) * this.probeIntervalMs;
+    this.probeTimer = setTimeout(() => this.onProbeTimer(), Math.max(1, due - this.now()));
+    this.probeTimer.unref();
+  }
+
+  private onProbeTimer(): void {
+    this.probeTimer = undefined;
+    if (this.stateValue === "closed") return;
+    const idle = this.now() - this.lastInput;
+    if (idle >= 2 * this.probeIntervalMs) {
+      this.close(`no input for ${Math.round(idle)} ms (inactivity probe)`);
+      return;
+    }
+    if (idle >= this.probeIntervalMs && !this.probeOutstanding) {
+      this.probeOutstanding = true;
+      if (this.isOpen()) {
+        this.rawSend(wire.encode(this.version, this.xid(), { type: "echo_request", data: new Uint8Array(0) }), "reply");
+        this.counters.probesSent++;
+      }
+    }
+    this.armProbe();
+  }
+}
+
+function kindOf(msg: OfMessage): SendKind {
+  return msg.type === "packet_in" || msg.type === "flow_removed" || msg.type === "port_status" ? "async" : "reply";
+}
+
+function readXid(raw: Uint8Array): number {
+  if (raw.length < 8) return 0;
+  return ((raw[4]! << 24) | (raw[5]! << 16) | (raw[6]! << 8) | raw[7]!) >>> 0;
+}
