@@ -1,0 +1,562 @@
+// The sim's device: one P4Runtime device's forwarding state — pipeline config, tables,
+// indirect counters, the replication engine, idle timers — and the P4Runtime semantics of
+// writing and reading it, with PI/bmv2's checks and codes (../shared/p4runtime-facts.md §2).
+// Each update is validated completely before anything changes, so an update is applied whole
+// or not at all. Implements ForwardingState for the pipeline model. Never does I/O or gRPC.
+import { p4 } from "../../src/generated/proto.js";
+import { canonical, ones } from "./bitstring.js";
+import type { ForwardingState, TableHit } from "./forwarding.js";
+import { ReplicationEngine } from "./pre.js";
+import { buildSchema, CounterUnit, MatchKind, type ActionCall, type Schema, type TableInfo } from "./schema.js";
+import { bad, Code, good, OK, status, type Checked, type P4Status } from "./status.js";
+import { Table, type TableEntryState } from "./table.js";
+import { checkAction, checkMatch } from "./table-entry-check.js";
+
+export enum UpdateType {
+  UNSPECIFIED = 0,
+  INSERT = 1,
+  MODIFY = 2,
+  DELETE = 3,
+}
+
+export enum PipelineAction {
+  UNSPECIFIED = 0,
+  VERIFY = 1,
+  VERIFY_AND_SAVE = 2,
+  VERIFY_AND_COMMIT = 3,
+  COMMIT = 4,
+  RECONCILE_AND_COMMIT = 5,
+}
+
+/** A pipeline config as set: the P4Info exactly as its bytes arrived, and its schema. */
+export interface PipelineConfig {
+  readonly p4infoBytes: Uint8Array;
+  readonly deviceConfig: Uint8Array;
+  readonly cookie: bigint | undefined;
+  readonly schema: Schema;
+}
+
+interface CounterCells {
+  readonly packets: Float64Array;
+  readonly bytes: Float64Array;
+}
+
+const NS_PER_MS = 1_000_000n;
+/** A still-idle entry is notified again after this long (PI's idle buffer). */
+const RENOTIFY_MS = 2000;
+
+export class Device implements ForwardingState {
+  config: PipelineConfig | undefined;
+  private saved: PipelineConfig | undefined;
+  private tables = new Map<number, Table>();
+  private tablesByName = new Map<string, Table>();
+  private counters = new Map<number, CounterCells>();
+  private countersByName = new Map<string, CounterCells>();
+  readonly pre = new ReplicationEngine();
+  /** Entries with an idle timeout, and their table. */
+  private readonly idle = new Map<TableEntryState, Table>();
+
+  constructor(
+    readonly deviceId: bigint,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Loses everything: the pipeline and all forwarding state (the "restart" knob). */
+  reset(): void {
+    this.config = undefined;
+    this.saved = undefined;
+    this.install(undefined);
+  }
+
+  get entryCount(): number {
+    let n = 0;
+    for (const t of this.tables.values()) n += t.size;
+    return n;
+  }
+
+  // ---- pipeline config (§2.9) -------------------------------------------------------------
+
+  /** SetForwardingPipelineConfig after the RPC-level checks; `p4infoBytes` is the raw P4Info. */
+  setPipeline(action: number, config: p4.v1.IForwardingPipelineConfig | null | undefined, p4infoBytes: Uint8Array): P4Status {
+    if (action === PipelineAction.UNSPECIFIED || action > PipelineAction.RECONCILE_AND_COMMIT) {
+      return status(Code.INVALID_ARGUMENT, `Invalid SetForwardingPipelineConfig action ${action}`);
+    }
+    if (action === PipelineAction.COMMIT) {
+      if (!this.saved) return status(Code.UNKNOWN, "COMMIT without a saved config");
+      this.config = this.saved;
+      this.saved = undefined;
+      this.install(this.config);
+      return OK;
+    }
+    const schema = buildSchema(config?.p4info ?? {});
+    if (typeof schema === "string") return status(Code.UNKNOWN, `Invalid P4Info: ${schema}`);
+    if (action === PipelineAction.VERIFY) return OK;
+    const deviceConfig = config?.p4DeviceConfig ?? new Uint8Array();
+    if (!loadsAsBmv2Json(deviceConfig)) return status(Code.UNKNOWN, "Error in first phase of device update: device config is not a bmv2 JSON");
+    const cookie = config?.cookie ? config.cookie.cookie ?? 0n : undefined;
+    const next: PipelineConfig = { p4infoBytes, deviceConfig, cookie, schema };
+    if (action === PipelineAction.VERIFY_AND_SAVE) {
+      this.saved = next;
+      return OK;
+    }
+    if (action === PipelineAction.VERIFY_AND_COMMIT) {
+      this.config = next;
+      this.install(next);
+      return OK;
+    }
+    return this.reconcile(next);
+  }
+
+  /** RECONCILE_AND_COMMIT: keep the forwarding state, re-inserted under the new P4Info. */
+  private reconcile(next: PipelineConfig): P4Status {
+    const entries: p4.v1.ITableEntry[] = [];
+    const defaults: p4.v1.ITableEntry[] = [];
+    for (const t of this.tables.values()) {
+      for (const e of t.entries.values()) entries.push({ ...this.entryMessage(t, e, true, false), idleTimeoutNs: e.idleTimeoutNs });
+      if (t.defaultAction !== t.info.initialDefault && t.defaultAction) {
+        defaults.push({ tableId: t.info.id, isDefaultAction: true, action: { action: actionMessage(this.config!.schema, t.defaultAction) } });
+      }
+    }
+    const oldCounters = this.counters;
+    const previous = { config: this.config, tables: this.tables, byName: this.tablesByName, counters: this.counters, cbn: this.countersByName };
+    const idle = new Map(this.idle);
+    this.config = next;
+    this.install(next, true);
+    for (const te of entries) {
+      const d = this.writeTableEntry(UpdateType.INSERT, te);
+      if (d.code !== Code.OK) {
+        this.config = previous.config;
+        this.tables = previous.tables;
+        this.tablesByName = previous.byName;
+        this.counters = previous.counters;
+        this.countersByName = previous.cbn;
+        this.idle.clear();
+        for (const [k, v] of idle) this.idle.set(k, v);
+        return status(Code.UNKNOWN, `Reconcile failed: ${d.message}`);
+      }
+    }
+    for (const te of defaults) this.writeTableEntry(UpdateType.MODIFY, te);
+    for (const [id, cells] of oldCounters) {
+      const now = this.counters.get(id);
+      if (now) {
+        now.packets.set(cells.packets.subarray(0, now.packets.length));
+        now.bytes.set(cells.bytes.subarray(0, now.bytes.length));
+      }
+    }
+    return OK;
+  }
+
+  private install(config: PipelineConfig | undefined, keepPre = false): void {
+    this.tables = new Map();
+    this.tablesByName = new Map();
+    this.counters = new Map();
+    this.countersByName = new Map();
+    this.idle.clear();
+    if (!keepPre) this.pre.clear();
+    if (!config) return;
+    for (const info of config.schema.tables.values()) {
+      const t = new Table(info);
+      this.tables.set(info.id, t);
+      this.tablesByName.set(info.name, t);
+    }
+    for (const c of config.schema.counters.values()) {
+      const cells = { packets: new Float64Array(c.size), bytes: new Float64Array(c.size) };
+      this.counters.set(c.id, cells);
+      this.countersByName.set(c.name, cells);
+    }
+  }
+
+  // ---- Write (§2.2, §2.4, §2.5 counter writes, §2.6) ----------------------------------------
+
+  /** Applies one update whole, or returns why not (and changes nothing). */
+  write(update: p4.v1.IUpdate): P4Status {
+    const schema = this.config?.schema;
+    if (!schema) return status(Code.FAILED_PRECONDITION, "No forwarding pipeline config set");
+    const type = update.type ?? 0;
+    const e = update.entity;
+    if (!e) return status(Code.UNKNOWN, "Empty entity");
+    if (e.tableEntry) return this.writeTableEntry(type, e.tableEntry);
+    if (e.counterEntry) return this.writeCounter(type, e.counterEntry);
+    if (e.directCounterEntry) return this.writeDirectCounter(type, e.directCounterEntry);
+    if (e.packetReplicationEngineEntry) {
+      if (!isType(type)) return status(Code.INVALID_ARGUMENT, `Invalid update type ${type}`);
+      return this.pre.write(type, e.packetReplicationEngineEntry);
+    }
+    if (e.externEntry || e.valueSetEntry || e.registerEntry) return status(Code.UNIMPLEMENTED, `${e.entity ?? "entity"} writes are not supported`);
+    if (e.actionProfileMember || e.actionProfileGroup || e.meterEntry || e.directMeterEntry || e.digestEntry) {
+      return this.unsupportedEntity(schema, e);
+    }
+    return status(Code.UNKNOWN, "Empty entity");
+  }
+
+  private unsupportedEntity(schema: Schema, e: p4.v1.IEntity): P4Status {
+    const id =
+      e.actionProfileMember?.actionProfileId ??
+      e.actionProfileGroup?.actionProfileId ??
+      e.meterEntry?.meterId ??
+      e.digestEntry?.digestId ??
+      e.directMeterEntry?.tableEntry?.tableId ??
+      0;
+    const known = schema.otherIds.has(id) || (e.directMeterEntry !== undefined && e.directMeterEntry !== null && schema.tables.get(id)?.directMeterId);
+    if (!known) return status(Code.INVALID_ARGUMENT, `Invalid P4 id ${id} for ${e.entity ?? "entity"}`);
+    return status(Code.UNIMPLEMENTED, `${e.entity ?? "entity"} is not supported by the sim`);
+  }
+
+  private writeTableEntry(type: number, te: p4.v1.ITableEntry): P4Status {
+    const schema = this.config!.schema;
+    const table = this.tables.get(te.tableId ?? 0);
+    if (!table) return status(Code.INVALID_ARGUMENT, `Invalid P4 id ${te.tableId ?? 0}: no such table`);
+    const info = table.info;
+    if (!isType(type)) return status(Code.INVALID_ARGUMENT, `Invalid update type ${type}`);
+    if (te.timeSinceLastHit) return status(Code.INVALID_ARGUMENT, "time_since_last_hit cannot be written");
+    if (te.isDefaultAction) return this.writeDefault(schema, table, type, te);
+    if (info.isConst) return status(Code.PERMISSION_DENIED, `Table '${info.name}' is const`);
+    const match = checkMatch(info, te);
+    if (!match.ok) return match.status;
+    if (type === UpdateType.DELETE) {
+      const existing = table.get(match.value.key);
+      if (!existing) return status(Code.NOT_FOUND, `No such entry in table '${info.name}'`);
+      table.delete(existing);
+      this.idle.delete(existing);
+      return OK;
+    }
+    if (!te.action) return status(Code.INVALID_ARGUMENT, `${type === UpdateType.INSERT ? "INSERT" : "MODIFY"} of an entry of table '${info.name}' without an action`);
+    const action = checkAction(schema, info, te.action, false);
+    if (!action.ok) return action.status;
+    if (te.counterData && info.directCounterId === 0) return status(Code.INVALID_ARGUMENT, `Table '${info.name}' has no direct counter`);
+    if (te.meterConfig && info.directMeterId === 0) return status(Code.INVALID_ARGUMENT, `Table '${info.name}' has no direct meter`);
+    const ttl = te.idleTimeoutNs ?? 0n;
+    if (ttl < 0n) return status(Code.INVALID_ARGUMENT, "Negative idle_timeout_ns");
+    if (ttl > 0n && !info.notifyIdle) return status(Code.INVALID_ARGUMENT, `Table '${info.name}' does not support idle timeouts`);
+    const metadata = te.metadata && te.metadata.length > 0 ? te.metadata : undefined;
+    const existing = table.get(match.value.key);
+    const now = this.now();
+    if (type === UpdateType.INSERT) {
+      if (existing) return status(Code.ALREADY_EXISTS, `Match entry exists in table '${info.name}'`);
+      // bmv2 answers a full table with UNKNOWN; the P4Runtime specification asks for
+      // RESOURCE_EXHAUSTED. The sim answers as bmv2 does.
+      if (table.full) return status(Code.UNKNOWN, "Error when adding match entry to target");
+      const entry: TableEntryState = {
+        key: match.value.key,
+        values: match.value.values,
+        masks: match.value.masks,
+        priority: match.value.priority,
+        action: action.value,
+        controllerMetadata: te.controllerMetadata ?? 0n,
+        metadata,
+        idleTimeoutNs: ttl,
+        packets: Number(te.counterData?.packetCount ?? 0n),
+        bytes: Number(te.counterData?.byteCount ?? 0n),
+        lastHitMs: now,
+        notifiedMs: 0,
+      };
+      table.insert(entry);
+      if (ttl > 0n) this.idle.set(entry, table);
+      return OK;
+    }
+    if (!existing) return status(Code.NOT_FOUND, `No such entry in table '${info.name}'`);
+    existing.action = action.value;
+    existing.controllerMetadata = te.controllerMetadata ?? 0n;
+    existing.metadata = metadata;
+    existing.idleTimeoutNs = ttl;
+    existing.lastHitMs = now;
+    existing.notifiedMs = 0;
+    if (te.counterData) {
+      existing.packets = Number(te.counterData.packetCount ?? 0n);
+      existing.bytes = Number(te.counterData.byteCount ?? 0n);
+    }
+    if (ttl > 0n) this.idle.set(existing, table);
+    else this.idle.delete(existing);
+    return OK;
+  }
+
+  private writeDefault(schema: Schema, table: Table, type: number, te: p4.v1.ITableEntry): P4Status {
+    const info = table.info;
+    if (type !== UpdateType.MODIFY) return status(Code.INVALID_ARGUMENT, `The default entry of table '${info.name}' can only be modified`);
+    if ((te.match ?? []).length > 0) return status(Code.INVALID_ARGUMENT, "A default entry has no match");
+    if ((te.priority ?? 0) !== 0) return status(Code.INVALID_ARGUMENT, "A default entry has no priority");
+    if (info.implementationId !== 0) return status(Code.INVALID_ARGUMENT, `Table '${info.name}' is indirect: its default entry cannot be set`);
+    if (info.constDefaultActionId !== 0) return status(Code.PERMISSION_DENIED, `Table '${info.name}' has a const default action`);
+    if (te.counterData || te.meterConfig) return status(Code.UNIMPLEMENTED, "Direct resources on a default entry are not supported");
+    if (!te.action) {
+      table.defaultAction = info.initialDefault;
+      return OK;
+    }
+    const action = checkAction(schema, info, te.action, true);
+    if (!action.ok) return action.status;
+    table.defaultAction = action.value;
+    return OK;
+  }
+
+  private counterFor(id: number): Checked<{ cells: CounterCells; unit: CounterUnit; size: number; name: string }> {
+    const schema = this.config!.schema;
+    const info = schema.counters.get(id);
+    if (!info) {
+      if (schema.directCounters.has(id)) return bad(Code.INVALID_ARGUMENT, `Counter id ${id} is a direct counter: use DirectCounterEntry`);
+      return bad(Code.INVALID_ARGUMENT, `Invalid P4 id ${id}: no such counter`);
+    }
+    return good({ cells: this.counters.get(id)!, unit: info.unit, size: info.size, name: info.name });
+  }
+
+  private writeCounter(type: number, ce: p4.v1.ICounterEntry): P4Status {
+    const c = this.counterFor(ce.counterId ?? 0);
+    if (!c.ok) return c.status;
+    if (!isType(type)) return status(Code.INVALID_ARGUMENT, `Invalid update type ${type}`);
+    if (type === UpdateType.INSERT) return status(Code.INVALID_ARGUMENT, "Counter entries cannot be inserted, only modified");
+    if (!ce.index) return status(Code.UNIMPLEMENTED, "Writing every cell of a counter at once is not supported");
+    const index = Number(ce.index.index ?? 0n);
+    if (index < 0 || index >= c.value.size) return status(Code.INVALID_ARGUMENT, `Index ${index} is out of range for counter '${c.value.name}'`);
+    // PI quirk: DELETE zeroes the cell.
+    c.value.cells.packets[index] = type === UpdateType.DELETE ? 0 : Number(ce.data?.packetCount ?? 0n);
+    c.value.cells.bytes[index] = type === UpdateType.DELETE ? 0 : Number(ce.data?.byteCount ?? 0n);
+    return OK;
+  }
+
+  private writeDirectCounter(type: number, dce: p4.v1.IDirectCounterEntry): P4Status {
+    const found = this.directCounterTarget(dce);
+    if (!found.ok) return found.status;
+    if (!isType(type)) return status(Code.INVALID_ARGUMENT, `Invalid update type ${type}`);
+    if (type !== UpdateType.MODIFY) return status(Code.INVALID_ARGUMENT, "Direct counter entries can only be modified");
+    if (found.value.entries.length !== 1) return status(Code.INVALID_ARGUMENT, "A direct counter write needs the match of one entry");
+    const e = found.value.entries[0]!;
+    e.packets = Number(dce.data?.packetCount ?? 0n);
+    e.bytes = Number(dce.data?.byteCount ?? 0n);
+    return OK;
+  }
+
+  private directCounterTarget(dce: p4.v1.IDirectCounterEntry): Checked<{ table: Table; entries: TableEntryState[] }> {
+    const te = dce.tableEntry;
+    if (!te) return bad(Code.INVALID_ARGUMENT, "DirectCounterEntry without a table_entry");
+    if ((te.tableId ?? 0) === 0) return bad(Code.UNIMPLEMENTED, "DirectCounterEntry over all tables is not supported");
+    const table = this.tables.get(te.tableId ?? 0);
+    if (!table) return bad(Code.INVALID_ARGUMENT, `Invalid P4 id ${te.tableId ?? 0}: no such table`);
+    if (table.info.directCounterId === 0) return bad(Code.INVALID_ARGUMENT, `Table '${table.info.name}' has no direct counter`);
+    if ((te.match ?? []).length === 0 && !te.isDefaultAction && (te.priority ?? 0) === 0) return good({ table, entries: [...table.entries.values()] });
+    const match = checkMatch(table.info, te);
+    if (!match.ok) return bad(match.status.code, match.status.message);
+    const e = table.get(match.value.key);
+    if (!e) return bad(Code.INVALID_ARGUMENT, "Cannot map table entry to handle");
+    return good({ table, entries: [e] });
+  }
+
+  // ---- Read (§2.5) ----------------------------------------------------------------------------
+
+  /** Appends what `entity` selects to `out`; the first failure stops the read. */
+  read(entity: p4.v1.IEntity, out: p4.v1.IEntity[]): P4Status {
+    const schema = this.config?.schema;
+    if (!schema) return status(Code.FAILED_PRECONDITION, "No forwarding pipeline config set");
+    if (entity.tableEntry) return this.readTableEntries(entity.tableEntry, out);
+    if (entity.counterEntry) return this.readCounters(schema, entity.counterEntry, out);
+    if (entity.directCounterEntry) {
+      const found = this.directCounterTarget(entity.directCounterEntry);
+      if (!found.ok) return found.status;
+      const unit = schema.directCounters.get(found.value.table.info.directCounterId)!.unit;
+      for (const e of found.value.entries) {
+        const m = this.entryMessage(found.value.table, e, false, false);
+        out.push({ directCounterEntry: { tableEntry: { tableId: m.tableId, match: m.match, priority: m.priority }, data: counterData(unit, e.packets, e.bytes) } });
+      }
+      return OK;
+    }
+    if (entity.packetReplicationEngineEntry) return this.pre.read(entity.packetReplicationEngineEntry, out);
+    if (entity.externEntry || entity.valueSetEntry || entity.registerEntry) return status(Code.UNIMPLEMENTED, `${entity.entity ?? "entity"} reads are not supported`);
+    if (entity.actionProfileMember || entity.actionProfileGroup || entity.meterEntry || entity.directMeterEntry || entity.digestEntry) {
+      return this.unsupportedEntity(schema, entity);
+    }
+    return status(Code.UNKNOWN, "Empty entity");
+  }
+
+  private readTableEntries(req: p4.v1.ITableEntry, out: p4.v1.IEntity[]): P4Status {
+    const id = req.tableId ?? 0;
+    let tables: Table[];
+    if (id === 0) tables = [...this.tables.values()];
+    else {
+      const t = this.tables.get(id);
+      if (!t) return status(Code.INVALID_ARGUMENT, `Invalid P4 id ${id}: no such table`);
+      tables = [t];
+    }
+    const withCounters = req.counterData !== null && req.counterData !== undefined;
+    const withHit = req.timeSinceLastHit !== null && req.timeSinceLastHit !== undefined;
+    if (withHit) {
+      const lacking = tables.find((t) => !t.info.notifyIdle);
+      if (lacking) return status(Code.INVALID_ARGUMENT, `Table '${lacking.info.name}' does not support idle timeouts`);
+    }
+    if (req.isDefaultAction) {
+      for (const t of tables) {
+        const action = t.defaultAction;
+        out.push({ tableEntry: { tableId: t.info.id, isDefaultAction: true, ...(action ? { action: { action: actionMessage(this.config!.schema, action) } } : {}) } });
+      }
+      return OK;
+    }
+    const hasKey = (req.match ?? []).length > 0;
+    if (hasKey && id !== 0) {
+      const t = tables[0]!;
+      const match = checkMatch(t.info, req);
+      if (!match.ok) return match.status;
+      const e = t.get(match.value.key);
+      if (e) out.push({ tableEntry: this.entryMessage(t, e, withCounters, withHit) });
+      return OK;
+    }
+    for (const t of tables) {
+      for (const e of t.entries.values()) out.push({ tableEntry: this.entryMessage(t, e, withCounters, withHit) });
+    }
+    return OK;
+  }
+
+  private readCounters(schema: Schema, req: p4.v1.ICounterEntry, out: p4.v1.IEntity[]): P4Status {
+    const id = req.counterId ?? 0;
+    const ids = id === 0 ? [...schema.counters.keys()] : [id];
+    for (const cid of ids) {
+      const c = this.counterFor(cid);
+      if (!c.ok) return c.status;
+      const { cells, unit, size } = c.value;
+      if (req.index) {
+        const index = Number(req.index.index ?? 0n);
+        if (index < 0) return status(Code.INVALID_ARGUMENT, `Negative counter index ${index}`);
+        if (index >= size) return status(Code.INVALID_ARGUMENT, `Index ${index} is out of range for counter '${c.value.name}'`);
+        out.push({ counterEntry: { counterId: cid, index: { index: BigInt(index) }, data: counterData(unit, cells.packets[index]!, cells.bytes[index]!) } });
+        continue;
+      }
+      for (let i = 0; i < size; i++) {
+        out.push({ counterEntry: { counterId: cid, index: { index: BigInt(i) }, data: counterData(unit, cells.packets[i]!, cells.bytes[i]!) } });
+      }
+    }
+    return OK;
+  }
+
+  /** The P4Runtime form of a stored entry: canonical bytes, don't-care fields omitted. */
+  entryMessage(t: Table, e: TableEntryState, withCounters: boolean, withHit: boolean): p4.v1.ITableEntry {
+    const match: p4.v1.IFieldMatch[] = [];
+    for (const f of t.info.fields) {
+      const v = e.values[f.index]!;
+      const m = e.masks[f.index]!;
+      switch (f.kind) {
+        case MatchKind.EXACT:
+          match.push({ fieldId: f.id, exact: { value: canonical(v) } });
+          break;
+        case MatchKind.LPM:
+          if (m !== 0n) match.push({ fieldId: f.id, lpm: { value: canonical(v), prefixLen: popcount(m) } });
+          break;
+        case MatchKind.TERNARY:
+          if (m !== 0n) match.push({ fieldId: f.id, ternary: { value: canonical(v), mask: canonical(m) } });
+          break;
+        case MatchKind.OPTIONAL:
+          if (m !== 0n) match.push({ fieldId: f.id, optional: { value: canonical(v) } });
+          break;
+        case MatchKind.RANGE:
+          if (!(v === 0n && m === ones(f.bitwidth))) match.push({ fieldId: f.id, range: { low: canonical(v), high: canonical(m) } });
+          break;
+        default:
+          break;
+      }
+    }
+    const msg: p4.v1.ITableEntry = { tableId: t.info.id, match, action: { action: actionMessage(this.config!.schema, e.action) } };
+    if (e.priority > 0) msg.priority = e.priority;
+    if (e.controllerMetadata !== 0n) msg.controllerMetadata = e.controllerMetadata;
+    if (e.metadata) msg.metadata = e.metadata;
+    if (e.idleTimeoutNs !== 0n) msg.idleTimeoutNs = e.idleTimeoutNs;
+    if (withCounters && t.info.directCounterId !== 0) {
+      const unit = this.config!.schema.directCounters.get(t.info.directCounterId)?.unit ?? CounterUnit.BOTH;
+      msg.counterData = counterData(unit, e.packets, e.bytes);
+    }
+    if (withHit) msg.timeSinceLastHit = { elapsedNs: this.sinceLastHitNs(e) };
+    return msg;
+  }
+
+  private sinceLastHitNs(e: TableEntryState): bigint {
+    if (e.idleTimeoutNs === 0n) return 0n;
+    const elapsed = BigInt(Math.floor((this.now() - e.lastHitMs) * 1e6));
+    return elapsed < e.idleTimeoutNs ? elapsed : e.idleTimeoutNs;
+  }
+
+  // ---- idle timeout (§2.10) -------------------------------------------------------------
+
+  /** The entries whose TTL ran out since their last hit, to notify now (re-notified every ~2 s). */
+  sweepIdle(): p4.v1.ITableEntry[] {
+    const now = this.now();
+    const out: p4.v1.ITableEntry[] = [];
+    for (const [e, t] of this.idle) {
+      const ttlMs = Number(e.idleTimeoutNs / NS_PER_MS);
+      if (now - e.lastHitMs < ttlMs) continue;
+      if (e.notifiedMs !== 0 && now - e.notifiedMs < RENOTIFY_MS) continue;
+      e.notifiedMs = now;
+      const m = this.entryMessage(t, e, false, false);
+      out.push({ tableId: m.tableId, match: m.match, priority: m.priority, controllerMetadata: m.controllerMetadata, idleTimeoutNs: e.idleTimeoutNs });
+    }
+    return out;
+  }
+
+  // ---- ForwardingState (for the pipeline model) ---------------------------------------------
+
+  applyTable(name: string, key: ReadonlyMap<string, bigint>, bytes: number): TableHit {
+    const t = this.tablesByName.get(name);
+    if (!t) return { action: "NoAction", params: new Map(), hit: false };
+    const fields = t.info.fields.map((f) => key.get(f.name) ?? 0n);
+    const e = t.lookup(fields);
+    if (e) {
+      e.packets++;
+      e.bytes += bytes;
+      e.lastHitMs = this.now();
+      e.notifiedMs = 0;
+      return this.hit(e.action, true);
+    }
+    if (!t.defaultAction) return { action: "NoAction", params: new Map(), hit: false };
+    return this.hit(t.defaultAction, false);
+  }
+
+  private hit(call: ActionCall, hit: boolean): TableHit {
+    const action = this.config!.schema.actions.get(call.actionId)!;
+    const params = new Map<string, bigint>();
+    for (const p of action.params) params.set(p.name, call.params[p.index]!);
+    return { action: action.name, params, hit };
+  }
+
+  multicastGroup(groupId: number): readonly { readonly port: number; readonly instance: number }[] | undefined {
+    return this.pre.groups.get(groupId);
+  }
+
+  countIndirect(counter: string, index: number, bytes: number): void {
+    const cells = this.countersByName.get(counter);
+    if (!cells || index < 0 || index >= cells.packets.length) return;
+    cells.packets[index]!++;
+    cells.bytes[index]! += bytes;
+  }
+
+  /** The table info by P4Info name (for tests and tools). */
+  table(name: string): TableInfo | undefined {
+    return this.tablesByName.get(name)?.info;
+  }
+}
+
+function isType(type: number): boolean {
+  return type === UpdateType.INSERT || type === UpdateType.MODIFY || type === UpdateType.DELETE;
+}
+
+function popcount(v: bigint): number {
+  let n = 0;
+  for (let x = v; x > 0n; x >>= 1n) n += Number(x & 1n);
+  return n;
+}
+
+function actionMessage(schema: Schema, call: ActionCall): p4.v1.IAction {
+  const params = schema.actions.get(call.actionId)?.params ?? [];
+  return { actionId: call.actionId, params: call.params.map((v, i) => ({ paramId: params[i]?.id ?? i + 1, value: canonical(v) })) };
+}
+
+function counterData(unit: CounterUnit, packets: number, bytes: number): p4.v1.ICounterData {
+  const d: p4.v1.ICounterData = {};
+  if (unit === CounterUnit.PACKETS || unit === CounterUnit.BOTH) d.packetCount = BigInt(packets);
+  if (unit === CounterUnit.BYTES || unit === CounterUnit.BOTH) d.byteCount = BigInt(bytes);
+  return d;
+}
+
+/** bmv2 loads its device config as JSON; anything else fails the first phase. */
+function loadsAsBmv2Json(bytes: Uint8Array): boolean {
+  if (bytes.length === 0) return false;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8"));
+    return typeof v === "object" && v !== null;
+  } catch {
+    return false;
+  }
+}
+

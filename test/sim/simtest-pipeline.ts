@@ -1,0 +1,63 @@
+// A pipeline model of the fixture program test/fixtures/sim/simtest.p4, for the sim's own
+// tests (the ofp4.p4 model lives in targets/sim/pipeline/). Does what the P4 apply block
+// does: packet_out from the CPU port goes straight to its egress port; otherwise port_rx
+// counts, t_small, t_range, t_lpm (IPv4) and t_l2 run, and the last decision wins.
+import type { ForwardingState, PipelineOutput } from "../../targets/sim/forwarding.js";
+import { toBigInt } from "../../targets/sim/bitstring.js";
+
+const CPU = 255;
+
+export function simtestPipeline(state: ForwardingState, inPort: number, frame: Uint8Array): PipelineOutput[] {
+  if (inPort === CPU) {
+    const hdr = (frame[0]! << 8) | frame[1]!;
+    return [{ port: hdr >> 7, frame: frame.subarray(2) }];
+  }
+  if (frame.length < 14) return [];
+  const dst = toBigInt(frame.subarray(0, 6));
+  const src = toBigInt(frame.subarray(6, 12));
+  const type = BigInt((frame[12]! << 8) | frame[13]!);
+  const ipv4 = type === 0x0800n && frame.length >= 34;
+  state.countIndirect("I.port_rx", inPort, frame.length);
+  let egress: number | undefined;
+  let mcast = 0;
+  let cpuReason: number | undefined;
+  let dropped = false;
+  const run = (table: string, key: Map<string, bigint>): void => {
+    const hit = state.applyTable(table, key, frame.length);
+    switch (hit.action) {
+      case "I.drop":
+        dropped = true;
+        break;
+      case "I.fwd":
+        egress = Number(hit.params.get("port"));
+        dropped = false;
+        break;
+      case "I.flood":
+        mcast = Number(hit.params.get("group"));
+        break;
+      case "I.to_cpu":
+        egress = CPU;
+        dropped = false;
+        cpuReason = Number(hit.params.get("reason"));
+        break;
+      default:
+        break;
+    }
+  };
+  run("I.t_small", new Map([["eth_src", src]]));
+  run("I.t_range", new Map([["eth_type", type], ["ip_proto", ipv4 ? BigInt(frame[23]!) : 0n]]));
+  if (ipv4) run("I.t_lpm", new Map([["ipv4_dst", toBigInt(frame.subarray(30, 34))]]));
+  run("I.t_l2", new Map([["in_port", BigInt(inPort)], ["eth_dst", dst]]));
+  if (dropped) return [];
+  if (mcast !== 0) return (state.multicastGroup(mcast) ?? []).map((r) => ({ port: r.port, frame }));
+  if (egress === undefined) return [];
+  if (egress === CPU) {
+    const hdr = ((inPort & 0x1ff) << 7) | ((cpuReason ?? 0) & 0x7f);
+    const out = new Uint8Array(frame.length + 2);
+    out[0] = hdr >> 8;
+    out[1] = hdr & 0xff;
+    out.set(frame, 2);
+    return [{ port: CPU, frame: out }];
+  }
+  return [{ port: egress, frame }];
+}
