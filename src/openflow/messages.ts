@@ -126,6 +126,11 @@ export interface FlowMod {
   readonly flags: number;
   readonly match: Match;
   readonly instructions: Instructions;
+  /**
+   * NXT_FLOW_MOD modify/delete with an NXM_NX_COOKIE filter only: the header's cookie (the
+   * value a modify would set), kept so the message encodes back to the same bytes.
+   */
+  readonly newCookie?: bigint;
   /** OpenFlow 1.4+ importance; never set by the 1.0/1.3 codec. */
   readonly importance?: number;
   /** OF1.0 only: the wire form it came in (or is to be sent in). Default "openflow10". */

@@ -1,0 +1,371 @@
+// OpenFlow 1.3 OXM: the ofp_match structure and single OXM TLVs (also used by set_field),
+// to and from the internal Match. Owns the field table (wire sizes, which fields take a
+// mask), the prerequisite check, and the field order Open vSwitch 3.1 writes, so that a
+// match decoded from OVS's bytes encodes back to the same bytes. Errors are values:
+// BAD_LEN, BAD_FIELD, BAD_MASK, BAD_VALUE, BAD_WILDCARDS, DUP_FIELD, BAD_PREREQ.
+
+import { ofError, type OfError } from "./errors.js";
+import { OxmField, fieldMaxValue, type Match, type MatchField } from "./match.js";
+import { fail, ok, type Result } from "./result.js";
+import { Writer, readUint, viewOf } from "./wire.js";
+
+export const OFPXMC_OPENFLOW_BASIC = 0x8000;
+export const OFPMT_OXM = 1;
+
+/** Bytes of each field's value on the wire. */
+export const OXM_FIELD_BYTES: Readonly<Record<OxmField, number>> = {
+  [OxmField.IN_PORT]: 4,
+  [OxmField.IN_PHY_PORT]: 4,
+  [OxmField.METADATA]: 8,
+  [OxmField.ETH_DST]: 6,
+  [OxmField.ETH_SRC]: 6,
+  [OxmField.ETH_TYPE]: 2,
+  [OxmField.VLAN_VID]: 2,
+  [OxmField.VLAN_PCP]: 1,
+  [OxmField.IP_DSCP]: 1,
+  [OxmField.IP_ECN]: 1,
+  [OxmField.IP_PROTO]: 1,
+  [OxmField.IPV4_SRC]: 4,
+  [OxmField.IPV4_DST]: 4,
+  [OxmField.TCP_SRC]: 2,
+  [OxmField.TCP_DST]: 2,
+  [OxmField.UDP_SRC]: 2,
+  [OxmField.UDP_DST]: 2,
+  [OxmField.SCTP_SRC]: 2,
+  [OxmField.SCTP_DST]: 2,
+  [OxmField.ICMPV4_TYPE]: 1,
+  [OxmField.ICMPV4_CODE]: 1,
+  [OxmField.ARP_OP]: 2,
+  [OxmField.ARP_SPA]: 4,
+  [OxmField.ARP_TPA]: 4,
+  [OxmField.ARP_SHA]: 6,
+  [OxmField.ARP_THA]: 6,
+  [OxmField.IPV6_SRC]: 16,
+  [OxmField.IPV6_DST]: 16,
+  [OxmField.IPV6_FLABEL]: 4,
+  [OxmField.ICMPV6_TYPE]: 1,
+  [OxmField.ICMPV6_CODE]: 1,
+  [OxmField.IPV6_ND_TARGET]: 16,
+  [OxmField.IPV6_ND_SLL]: 6,
+  [OxmField.IPV6_ND_TLL]: 6,
+  [OxmField.MPLS_LABEL]: 4,
+  [OxmField.MPLS_TC]: 1,
+  [OxmField.MPLS_BOS]: 1,
+  [OxmField.PBB_ISID]: 3,
+  [OxmField.TUNNEL_ID]: 8,
+  [OxmField.IPV6_EXTHDR]: 2,
+};
+
+/**
+ * Fields that accept a mask: OpenFlow 1.3 §7.2.3.7's maskable fields, plus the L4 ports and
+ * IPv6 ND fields, which Open vSwitch also accepts masked.
+ */
+export const MASKABLE: ReadonlySet<OxmField> = new Set([
+  OxmField.METADATA,
+  OxmField.ETH_DST,
+  OxmField.ETH_SRC,
+  OxmField.VLAN_VID,
+  OxmField.IPV4_SRC,
+  OxmField.IPV4_DST,
+  OxmField.TCP_SRC,
+  OxmField.TCP_DST,
+  OxmField.UDP_SRC,
+  OxmField.UDP_DST,
+  OxmField.SCTP_SRC,
+  OxmField.SCTP_DST,
+  OxmField.ARP_SPA,
+  OxmField.ARP_TPA,
+  OxmField.ARP_SHA,
+  OxmField.ARP_THA,
+  OxmField.IPV6_SRC,
+  OxmField.IPV6_DST,
+  OxmField.IPV6_FLABEL,
+  OxmField.IPV6_ND_TARGET,
+  OxmField.IPV6_ND_SLL,
+  OxmField.IPV6_ND_TLL,
+  OxmField.PBB_ISID,
+  OxmField.TUNNEL_ID,
+  OxmField.IPV6_EXTHDR,
+]);
+
+/** The order Open vSwitch 3.1 writes match fields in (observed with ovs-ofctl; NXM and OXM alike). */
+export const OVS_FIELD_ORDER: readonly OxmField[] = [
+  OxmField.IN_PORT,
+  OxmField.IN_PHY_PORT,
+  OxmField.ETH_SRC,
+  OxmField.ETH_DST,
+  OxmField.ETH_TYPE,
+  OxmField.VLAN_VID,
+  OxmField.VLAN_PCP,
+  OxmField.MPLS_TC,
+  OxmField.MPLS_BOS,
+  OxmField.MPLS_LABEL,
+  OxmField.PBB_ISID,
+  OxmField.IPV4_SRC,
+  OxmField.IPV4_DST,
+  OxmField.IPV6_SRC,
+  OxmField.IPV6_DST,
+  OxmField.IP_DSCP,
+  OxmField.IP_ECN,
+  OxmField.IPV6_FLABEL,
+  OxmField.IP_PROTO,
+  OxmField.TCP_SRC,
+  OxmField.TCP_DST,
+  OxmField.UDP_SRC,
+  OxmField.UDP_DST,
+  OxmField.SCTP_SRC,
+  OxmField.SCTP_DST,
+  OxmField.ICMPV4_TYPE,
+  OxmField.ICMPV4_CODE,
+  OxmField.ICMPV6_TYPE,
+  OxmField.ICMPV6_CODE,
+  OxmField.IPV6_ND_TARGET,
+  OxmField.IPV6_ND_SLL,
+  OxmField.IPV6_ND_TLL,
+  OxmField.ARP_OP,
+  OxmField.ARP_SPA,
+  OxmField.ARP_TPA,
+  OxmField.ARP_SHA,
+  OxmField.ARP_THA,
+  OxmField.IPV6_EXTHDR,
+  OxmField.TUNNEL_ID,
+  OxmField.METADATA,
+];
+
+const ORDER_RANK: readonly number[] = (() => {
+  const rank: number[] = [];
+  OVS_FIELD_ORDER.forEach((f, i) => (rank[f] = i));
+  return rank;
+})();
+
+/** The match's fields in Open vSwitch's wire order. */
+export function inWireOrder(match: Match): MatchField[] {
+  return [...match].sort((a, b) => ORDER_RANK[a.field]! - ORDER_RANK[b.field]!);
+}
+
+const ETH_IPV4 = 0x0800n;
+const ETH_ARP = 0x0806n;
+const ETH_IPV6 = 0x86ddn;
+
+function exact(fields: ReadonlyMap<OxmField, MatchField>, field: OxmField): bigint | undefined {
+  const f = fields.get(field);
+  return f !== undefined && f.mask === fieldMaxValue(field) ? f.value : undefined;
+}
+
+/** True when `f`'s prerequisites (OpenFlow 1.3 §7.2.3.8) hold in the match `fields`. */
+export function prerequisitesMet(f: OxmField, fields: ReadonlyMap<OxmField, MatchField>): boolean {
+  const eth = exact(fields, OxmField.ETH_TYPE);
+  const proto = exact(fields, OxmField.IP_PROTO);
+  const isIp = eth === ETH_IPV4 || eth === ETH_IPV6;
+  switch (f) {
+    case OxmField.VLAN_PCP: {
+      const vid = fields.get(OxmField.VLAN_VID);
+      return vid !== undefined && (vid.mask & 0x1000n) !== 0n && (vid.value & 0x1000n) !== 0n;
+    }
+    case OxmField.IP_DSCP:
+    case OxmField.IP_ECN:
+    case OxmField.IP_PROTO:
+      return isIp;
+    case OxmField.IPV4_SRC:
+    case OxmField.IPV4_DST:
+      return eth === ETH_IPV4;
+    case OxmField.TCP_SRC:
+    case OxmField.TCP_DST:
+      return isIp && proto === 6n;
+    case OxmField.UDP_SRC:
+    case OxmField.UDP_DST:
+      return isIp && proto === 17n;
+    case OxmField.SCTP_SRC:
+    case OxmField.SCTP_DST:
+      return isIp && proto === 132n;
+    case OxmField.ICMPV4_TYPE:
+    case OxmField.ICMPV4_CODE:
+      return eth === ETH_IPV4 && proto === 1n;
+    case OxmField.ARP_OP:
+    case OxmField.ARP_SPA:
+    case OxmField.ARP_TPA:
+    case OxmField.ARP_SHA:
+    case OxmField.ARP_THA:
+      return eth === ETH_ARP;
+    case OxmField.IPV6_SRC:
+    case OxmField.IPV6_DST:
+    case OxmField.IPV6_FLABEL:
+    case OxmField.IPV6_EXTHDR:
+      return eth === ETH_IPV6;
+    case OxmField.ICMPV6_TYPE:
+    case OxmField.ICMPV6_CODE:
+      return eth === ETH_IPV6 && proto === 58n;
+    case OxmField.IPV6_ND_TARGET: {
+      const t = exact(fields, OxmField.ICMPV6_TYPE);
+      return eth === ETH_IPV6 && proto === 58n && (t === 135n || t === 136n);
+    }
+    case OxmField.IPV6_ND_SLL:
+      return eth === ETH_IPV6 && proto === 58n && exact(fields, OxmField.ICMPV6_TYPE) === 135n;
+    case OxmField.IPV6_ND_TLL:
+      return eth === ETH_IPV6 && proto === 58n && exact(fields, OxmField.ICMPV6_TYPE) === 136n;
+    case OxmField.MPLS_LABEL:
+    case OxmField.MPLS_TC:
+    case OxmField.MPLS_BOS:
+      return eth === 0x8847n || eth === 0x8848n;
+    case OxmField.PBB_ISID:
+      return eth === 0x88e7n;
+    default:
+      return true;
+  }
+}
+
+/** BAD_PREREQ naming the first field whose prerequisites are not in the match, or undefined. */
+export function checkPrerequisites(match: Match): OfError | undefined {
+  const byField = new Map(match.map((f) => [f.field, f]));
+  for (const f of match) {
+    if (!prerequisitesMet(f.field, byField)) {
+      return ofError("BAD_MATCH_BAD_PREREQ", `${OxmField[f.field]} without its prerequisite`);
+    }
+  }
+  return undefined;
+}
+
+/** One field read from the wire before it joins a match. */
+export interface RawField {
+  readonly field: OxmField;
+  readonly value: bigint;
+  readonly mask: bigint;
+  readonly hasMask: boolean;
+}
+
+/**
+ * Checks one field's value and mask (BAD_VALUE, BAD_MASK, BAD_WILDCARDS) and returns it
+ * as a MatchField with a full mask when none was given.
+ */
+export function checkField(raw: RawField): Result<MatchField> {
+  const max = fieldMaxValue(raw.field);
+  const name = OxmField[raw.field];
+  if (raw.hasMask && !MASKABLE.has(raw.field)) return fail(ofError("BAD_MATCH_BAD_MASK", `${name} cannot be masked`));
+  if (raw.value > max) return fail(ofError("BAD_MATCH_BAD_VALUE", `${name} value 0x${raw.value.toString(16)} too wide`));
+  if (raw.mask > max) return fail(ofError("BAD_MATCH_BAD_MASK", `${name} mask 0x${raw.mask.toString(16)} too wide`));
+  const mask = raw.hasMask ? raw.mask : max;
+  if ((raw.value & ~mask) !== 0n) {
+    return fail(ofError("BAD_MATCH_BAD_WILDCARDS", `${name} value has bits outside its mask`));
+  }
+  if (raw.field === OxmField.VLAN_VID && mask === max && raw.value !== 0n && (raw.value & 0x1000n) === 0n) {
+    return fail(ofError("BAD_MATCH_BAD_VALUE", `VLAN_VID 0x${raw.value.toString(16)} lacks OFPVID_PRESENT`));
+  }
+  return ok({ field: raw.field, value: raw.value, mask });
+}
+
+/**
+ * Builds a normalized match from fields read in wire order: DUP_FIELD for a field given
+ * twice, BAD_PREREQ for a missing prerequisite. Fields with an all-zero mask are dropped.
+ */
+export function buildMatch(fields: readonly MatchField[]): Result<Match> {
+  const seen = new Set<OxmField>();
+  const kept: MatchField[] = [];
+  for (const f of fields) {
+    if (seen.has(f.field)) return fail(ofError("BAD_MATCH_DUP_FIELD", `${OxmField[f.field]} given twice`));
+    seen.add(f.field);
+    if (f.mask !== 0n) kept.push(f);
+  }
+  kept.sort((a, b) => a.field - b.field);
+  const err = checkPrerequisites(kept);
+  return err ? fail(err) : ok(kept);
+}
+
+/** One OXM/NXM TLV header. */
+export interface TlvHeader {
+  readonly oxmClass: number;
+  readonly field: number;
+  readonly hasMask: boolean;
+  /** Payload length in bytes (value, plus mask when hasMask). */
+  readonly length: number;
+}
+
+export function readTlvHeader(buf: Uint8Array, at: number): TlvHeader {
+  const h = viewOf(buf).getUint32(at);
+  return { oxmClass: h >>> 16, field: (h >>> 9) & 0x7f, hasMask: (h & 0x100) !== 0, length: h & 0xff };
+}
+
+/**
+ * Reads one OpenFlow-basic OXM TLV at `at` (not past `end`): the field, value and mask,
+ * and the TLV's total size. NXM classes are handled by nxm.ts.
+ */
+export function decodeOxmTlv(buf: Uint8Array, at: number, end: number): Result<{ raw: RawField; size: number }> {
+  if (end - at < 4) return fail(ofError("BAD_MATCH_BAD_LEN", "truncated OXM header"));
+  const h = readTlvHeader(buf, at);
+  const size = 4 + h.length;
+  if (at + size > end) return fail(ofError("BAD_MATCH_BAD_LEN", "OXM field runs past the match"));
+  if (h.oxmClass !== OFPXMC_OPENFLOW_BASIC || !(h.field in OxmField) || h.field > OxmField.IPV6_EXTHDR) {
+    return fail(ofError("BAD_MATCH_BAD_FIELD", `unknown OXM class 0x${h.oxmClass.toString(16)} field ${h.field}`));
+  }
+  const field = h.field as OxmField;
+  const n = OXM_FIELD_BYTES[field];
+  if (h.length !== (h.hasMask ? 2 * n : n)) {
+    return fail(ofError("BAD_MATCH_BAD_LEN", `${OxmField[field]} has length ${h.length}`));
+  }
+  const value = readUint(buf, at + 4, n);
+  const mask = h.hasMask ? readUint(buf, at + 4 + n, n) : fieldMaxValue(field);
+  return ok({ raw: { field, value, mask, hasMask: h.hasMask }, size });
+}
+
+export function writeOxmTlv(w: Writer, field: OxmField, value: bigint, mask: bigint | undefined): void {
+  const n = OXM_FIELD_BYTES[field];
+  const hasMask = mask !== undefined;
+  w.u32(((OFPXMC_OPENFLOW_BASIC << 16) | (field << 9) | (hasMask ? 0x100 : 0) | (hasMask ? 2 * n : n)) >>> 0);
+  w.uint(value, n);
+  if (hasMask) w.uint(mask, n);
+}
+
+/**
+ * Decodes an ofp_match (type OXM) at `offset`. `length` is the bytes it occupies, padding
+ * included. NXM-class fields inside OXM are accepted (as Open vSwitch does) through `extra`.
+ */
+export function decodeOxmMatch(
+  buf: Uint8Array,
+  offset: number,
+  extra?: (buf: Uint8Array, at: number, end: number) => Result<{ raw: RawField | undefined; size: number }> | undefined,
+): Result<{ match: Match; length: number }> {
+  if (buf.length - offset < 4) return fail(ofError("BAD_MATCH_BAD_LEN", "truncated ofp_match"));
+  const v = viewOf(buf);
+  const type = v.getUint16(offset);
+  const len = v.getUint16(offset + 2);
+  if (type !== OFPMT_OXM) return fail(ofError("BAD_MATCH_BAD_TYPE", `match type ${type} is not OXM`));
+  const padded = (len + 7) & ~7;
+  if (len < 4 || offset + padded > buf.length) return fail(ofError("BAD_MATCH_BAD_LEN", `match length ${len}`));
+  const end = offset + len;
+  const fields: MatchField[] = [];
+  for (let at = offset + 4; at < end; ) {
+    let got: Result<{ raw: RawField | undefined; size: number }> | undefined;
+    if (extra !== undefined && end - at >= 4 && readTlvHeader(buf, at).oxmClass !== OFPXMC_OPENFLOW_BASIC) {
+      got = extra(buf, at, end);
+    }
+    got ??= decodeOxmTlv(buf, at, end);
+    if (!got.ok) return got;
+    if (got.value.raw !== undefined) {
+      const f = checkField(got.value.raw);
+      if (!f.ok) return f;
+      fields.push(f.value);
+    }
+    at += got.value.size;
+  }
+  const m = buildMatch(fields);
+  return m.ok ? ok({ match: m.value, length: padded }) : m;
+}
+
+/** Writes an ofp_match (type OXM, padded to 8 bytes) in Open vSwitch's field order. */
+export function writeOxmMatch(w: Writer, match: Match): void {
+  const start = w.length;
+  w.u16(OFPMT_OXM).u16(0);
+  for (const f of inWireOrder(match)) {
+    const full = f.mask === fieldMaxValue(f.field);
+    writeOxmTlv(w, f.field, f.value, full ? undefined : f.mask);
+  }
+  const len = w.length - start;
+  w.setU16(start + 2, len);
+  w.zeros(((len + 7) & ~7) - len);
+}
+
+/** The ofp_match bytes (padding included) of `match`. */
+export function encodeOxmMatch(match: Match): Uint8Array {
+  const w = new Writer(64);
+  writeOxmMatch(w, match);
+  return w.finish();
+}
