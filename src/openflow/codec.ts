@@ -12,7 +12,7 @@ import { decodeGroupMod, encodeGroupMod } from "./group.js";
 import { NXT, NX_VENDOR_ID, OFPT10, OFPT13, OFP_HEADER_LEN, OFP_MAX_MESSAGE_LEN, readHeader } from "./header.js";
 import { decodeInstructions, writeInstructions } from "./instruction-codec.js";
 import { OxmField, getField, type Match } from "./match.js";
-import { OFP10_MATCH_LEN, decodeMatch10, writeMatch10 } from "./match10.js";
+import { decodeMatch10, writeMatch10 } from "./match10.js";
 import {
   OFPFF,
   OFPTT_ALL,
