@@ -3,43 +3,12 @@
 // ovs-ofctl talking to a real ovs-vswitchd through a recording proxy). Every request ovs-ofctl
 // sent and every reply OVS sent must decode and encode back to the identical bytes.
 
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodeGroupMod, encodeGroupMod } from "../../src/openflow/group.js";
 import type { OfVersion } from "../../src/openflow/messages.js";
 import { decodeMeterMod, encodeMeterMod } from "../../src/openflow/meter.js";
 import { decodeMultipartReply, decodeMultipartRequest, encodeMultipartReply, encodeMultipartRequest } from "../../src/openflow/multipart.js";
-
-interface Captured {
-  readonly conn: number;
-  readonly dir: "c2s" | "s2c";
-  readonly hex: string;
-}
-interface Fixture {
-  readonly command: string;
-  readonly args: string[];
-  readonly stdout: string;
-  readonly truncated: boolean;
-  readonly messages: Captured[];
-}
-interface Golden {
-  readonly fixtures: Fixture[];
-  readonly mods: { command: string; stderr: string; messages: Captured[] }[];
-}
-
-const raw: Golden = JSON.parse(readFileSync(new URL("../fixtures/openflow/stats-golden.json", import.meta.url), "utf8")) as Golden;
-
-/** Stats messages only: OF1.0 16/17 (18/19 are its barrier), OF1.3 18/19. */
-function isStats(hex: string): boolean {
-  const version = parseInt(hex.slice(0, 2), 16);
-  const type = parseInt(hex.slice(2, 4), 16);
-  return version === 1 ? type === 16 || type === 17 : type === 18 || type === 19;
-}
-
-export const golden: Golden = {
-  ...raw,
-  fixtures: raw.fixtures.map((f) => ({ ...f, messages: f.messages.filter((m) => isStats(m.hex)) })),
-};
+import { golden } from "./stats-fixtures.js";
 
 const bytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, "hex"));
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString("hex");
