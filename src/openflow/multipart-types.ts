@@ -128,7 +128,7 @@ export interface FlowStats {
   readonly hardTimeout: number;
   /** OFPFF_* (1.3 only on the wire). */
   readonly flags: number;
-  /** Seconds since last hit / last modification (NXST only; undefined = unknown, sent as 0). */
+  /** Seconds since the last hit / last modification (NXST only; the wire carries age + 1, 0 = undefined). */
   readonly idleAge?: number;
   readonly hardAge?: number;
   readonly cookie: bigint;

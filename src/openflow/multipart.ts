@@ -593,14 +593,23 @@ function decodeNxFlowStats(r: WireReader, o: number, len: number): Result<FlowSt
     idleTimeout: r.u16(o + 14),
     hardTimeout: r.u16(o + 16),
     flags: 0,
-    idleAge: r.u16(o + 20),
-    hardAge: r.u16(o + 22),
+    idleAge: ageFromWire(r.u16(o + 20)),
+    hardAge: ageFromWire(r.u16(o + 22)),
     cookie: r.u64(o + 24),
     packetCount: r.u64(o + 32),
     byteCount: r.u64(o + 40),
     match: m.value.match,
     instructions: ins.value,
   });
+}
+
+/** NXST ages travel as seconds plus one; 0 means unknown. */
+function ageFromWire(v: number): number | undefined {
+  return v === 0 ? undefined : v - 1;
+}
+
+function ageToWire(age: number | undefined): number {
+  return age === undefined ? 0 : Math.min(age + 1, 0xffff);
 }
 
 function decodeExperimenterReply(version: OfVersion, r: WireReader, b: number): Result<MultipartReplyBody> {
@@ -811,7 +820,7 @@ function encodeFlowStats13(w: Writer, f: FlowStats): void {
 
 function encodeNxFlowStats(w: Writer, f: FlowStats): void {
   w.u16(0).u8(f.tableId).u8(0).u32(f.durationSec).u32(f.durationNsec);
-  w.u16(f.priority).u16(f.idleTimeout).u16(f.hardTimeout).u16(0).u16(f.idleAge ?? 0).u16(f.hardAge ?? 0);
+  w.u16(f.priority).u16(f.idleTimeout).u16(f.hardTimeout).u16(0).u16(ageToWire(f.idleAge)).u16(ageToWire(f.hardAge));
   w.u64(f.cookie).u64(f.packetCount).u64(f.byteCount);
   const len = writeNxmMatch(w, f.match);
   w.setU16(18, len);

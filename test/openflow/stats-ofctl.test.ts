@@ -5,10 +5,12 @@
 
 import { describe, expect, it } from "vitest";
 import { recordOfctl, type RecordedMessage } from "../harness/recorder.js";
-import { OFPP } from "../../src/openflow/actions.js";
+import { OFPP, applyOnly } from "../../src/openflow/actions.js";
+import { OxmField, normalizeMatch } from "../../src/openflow/match.js";
+import { describeTable } from "../../src/openflow/table-features.js";
 import type { OfVersion } from "../../src/openflow/messages.js";
 import { decodeMultipartReply, decodeMultipartRequest, encodeMultipartReply } from "../../src/openflow/multipart.js";
-import type { MultipartReply, MultipartRequest } from "../../src/openflow/multipart-types.js";
+import type { FlowStats, MultipartReply, MultipartRequest } from "../../src/openflow/multipart-types.js";
 import { golden } from "./stats-fixtures.js";
 
 type Answer = (req: MultipartRequest, version: OfVersion) => MultipartReply | MultipartReply[] | undefined;
@@ -206,5 +208,122 @@ describe("replies built from typed values print as meant", () => {
       maxColor: 0,
     }));
     expect(features.stdout).toContain("max_meter:0 max_bands:0 max_color:0");
+  });
+});
+
+describe("flow stats and table features built from typed values", () => {
+  const ipDst = (addr: number, prefix: number) =>
+    normalizeMatch([
+      { field: OxmField.ETH_TYPE, value: 0x0800n, mask: 0xffffn },
+      { field: OxmField.IPV4_DST, value: BigInt(addr), mask: BigInt((0xffffffff << (32 - prefix)) >>> 0) },
+    ]);
+  const flow = (i: number): FlowStats => ({
+    tableId: i % 2,
+    durationSec: 3,
+    durationNsec: 500_000_000,
+    priority: 100 + i,
+    idleTimeout: 60,
+    hardTimeout: 0,
+    flags: 0,
+    idleAge: 1,
+    hardAge: 2,
+    cookie: 7n,
+    packetCount: 5n,
+    byteCount: 300n,
+    match: ipDst(0x0a000000 + (i << 8), 24),
+    instructions: { ...applyOnly([{ type: "output", port: 2, maxLen: 0 }]) },
+  });
+
+  it("OF1.3 flows with instructions", async () => {
+    const f = { ...flow(0), instructions: { ...applyOnly([{ type: "output" as const, port: 2, maxLen: 0 }]), gotoTable: 1 } };
+    const out = await serve(["-O", "OpenFlow13", "--no-names", "dump-flows", "TARGET"], (req) => {
+      expect(req).toMatchObject({ type: "flow", tableId: 0xff, outPort: OFPP.ANY, cookieMask: 0n, match: [], nxm: false });
+      return { type: "flow", nxm: false, flows: [f] };
+    });
+    expect(out.stdout).toContain(
+      "cookie=0x7, duration=3.500s, table=0, n_packets=5, n_bytes=300, idle_timeout=60, priority=100,ip,nw_dst=10.0.0.0/24 actions=output:2,goto_table:1",
+    );
+  });
+
+  it("NXST flows over OF1.0 carry idle and hard age", async () => {
+    const out = await serve(["--no-names", "dump-flows", "TARGET"], (req) => {
+      expect(req).toMatchObject({ type: "flow", nxm: true });
+      return { type: "flow", nxm: true, flows: [flow(1)] };
+    });
+    expect(out.stdout).toContain("NXST_FLOW reply");
+    expect(out.stdout).toContain("cookie=0x7, duration=3.500s, table=1, n_packets=5, n_bytes=300, idle_timeout=60, idle_age=1, hard_age=2, priority=101,ip,nw_dst=10.0.1.0/24 actions=output:2");
+  });
+
+  it("3000 flows split over several messages all reach ovs-ofctl (1.3 and NXST)", async () => {
+    const flows = Array.from({ length: 3000 }, (_, i) => flow(i));
+    for (const [args, nxm] of [[["-O", "OpenFlow13"], false], [[], true]] as const) {
+      let parts = 0;
+      const out = await serve([...args, "--no-names", "dump-flows", "TARGET"], (_req, version) => {
+        const reply: MultipartReply = { type: "flow", nxm, flows };
+        parts = encodeMultipartReply(version, 0, reply).length;
+        return reply;
+      });
+      expect(parts).toBeGreaterThan(2);
+      const lines = out.stdout.split("\n").filter((l) => l.includes("priority="));
+      expect(lines.length).toBe(3000);
+      expect(lines[2999]).toContain(`priority=3099,`);
+    }
+  });
+
+  it("table features from describeTable print as the P4 tables allow", async () => {
+    const tables = [0, 1].map((id) =>
+      describeTable({
+        tableId: id,
+        name: `ofp_table_${id}`,
+        maxEntries: id === 0 ? 1_048_576 : 65_536,
+        metadataMatch: 0n,
+        metadataWrite: 0n,
+        instructions: id === 0 ? ["APPLY_ACTIONS", "GOTO_TABLE"] : ["APPLY_ACTIONS"],
+        nextTables: id === 0 ? [1] : [],
+        writeActions: [],
+        applyActions: ["output", "pop_vlan", "push_vlan", "set_field", "group"],
+        match: [
+          { field: OxmField.IN_PORT, maskable: false },
+          { field: OxmField.ETH_TYPE, maskable: false },
+          { field: OxmField.IPV4_DST, maskable: true },
+        ],
+        wildcards: [OxmField.IN_PORT, OxmField.ETH_TYPE, OxmField.IPV4_DST],
+        writeSetfield: [],
+        applySetfield: [OxmField.ETH_DST, OxmField.VLAN_VID],
+      }),
+    );
+    const out = await serve(["-O", "OpenFlow13", "--no-names", "dump-table-features", "TARGET"], (req) => {
+      expect(req).toEqual({ type: "table_features", tables: [], flags: 0 });
+      return { type: "table_features", tables };
+    });
+    expect(out.stdout).toContain('table 0 ("ofp_table_0"):');
+    expect(out.stdout).toContain("max_entries=1048576");
+    expect(out.stdout).toContain("instructions (table miss and others):");
+    expect(out.stdout).toMatch(/next tables: 1\b/);
+    expect(out.stdout).toContain("instructions: apply_actions goto_table\n");
+    expect(out.stdout).toContain("instructions: apply_actions\n");
+    expect(out.stdout).toContain("actions: output group set_field strip_vlan push_vlan\n");
+    expect(out.stdout).toContain("supported on Set-Field: eth_dst vlan_vid\n");
+    expect(out.stdout).toContain("arbitrary mask: ip_dst\n");
+    expect(out.stdout).toContain("exact match or wildcard: in_port_oxm eth_type\n");
+    expect(out.stdout).toContain('table 1 ("ofp_table_1"):');
+    expect(out.stdout).toContain("max_entries=65536");
+  });
+
+  it("group desc with buckets", async () => {
+    const out = await serve(["-O", "OpenFlow13", "--no-names", "dump-groups", "TARGET"], () => ({
+      type: "group_desc",
+      groups: [
+        {
+          groupType: "select",
+          groupId: 4,
+          buckets: [
+            { weight: 10, watchPort: OFPP.ANY, watchGroup: 0xffffffff, actions: [{ type: "output", port: 1, maxLen: 0 }] },
+            { weight: 20, watchPort: OFPP.ANY, watchGroup: 0xffffffff, actions: [{ type: "output", port: 3, maxLen: 0 }] },
+          ],
+        },
+      ],
+    }));
+    expect(out.stdout).toContain("group_id=4,type=select,bucket=weight:10,actions=output:1,bucket=weight:20,actions=output:3");
   });
 });
