@@ -11,7 +11,7 @@ import { arbitrate, type ArbitrationEvent, type ArbitrationState } from "./arbit
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { WriteBatcher, type BatcherOptions } from "./batcher.js";
 import type { P4InfoIndex } from "./p4info.js";
-import { Code, P4RuntimeError, UPDATE_OK, codeName, decodeWriteFailure, type UpdateStatus } from "./status.js";
+import { Code, P4RuntimeError, UPDATE_OK, decodeWriteFailure, type UpdateStatus } from "./status.js";
 
 const SERVICE = "/p4.v1.P4Runtime/";
 const MAX_U64 = (1n << 64n) - 1n;
@@ -567,4 +567,4 @@ function writeVarint(buf: Buffer, o: number, n: number): number {
   return o;
 }
 
-export { codeName };
+

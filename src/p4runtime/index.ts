@@ -1,0 +1,26 @@
+// The public API of ofp4's P4Runtime layer: the client, the write batcher, the P4Info model,
+// canonical bytestrings, readable entities and status values. Other layers (the offload
+// provider, the sim target, the CLI) import from here and from ../generated/proto.js only.
+export { p4, google } from "../generated/proto.js";
+export * from "./bytes.js";
+export * from "./status.js";
+export * from "./p4info.js";
+export * from "./entities.js";
+export { entityKey, tableEntryKey } from "./entity-key.js";
+export { WriteBatcher, type BatcherOptions, type BatcherStats, type EncodedWrite, type UpdateCallback } from "./batcher.js";
+export { Backoff, type BackoffOptions } from "./backoff.js";
+export { arbitrate, type ArbitrationEvent, type ArbitrationState, type Transition } from "./arbitration.js";
+export {
+  P4RuntimeClient,
+  fromUint128,
+  toUint128,
+  type ArbitrationInfo,
+  type ClientEvents,
+  type ClientOptions,
+  type PacketMetadataValue,
+  type PipelineAction,
+  type PipelineResponseType,
+  type SetPipelineOptions,
+  type TlsOptions,
+} from "./client.js";
+export { parseProtoJson, parseTextFormat, TextFormatError, messageType } from "./text-format.js";
