@@ -277,8 +277,8 @@ export class DataplaneHandle {
 
 // ---- entity builders -------------------------------------------------------------------------
 
-export const b = (...bytes: number[]): Uint8Array => Uint8Array.from(bytes);
-export const mac = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/:/g, ""), "hex"));
+export const b = (...bytes: number[]): Uint8Array => Buffer.from(bytes);
+export const mac = (s: string): Uint8Array => Buffer.from(s.replace(/:/g, ""), "hex");
 
 export function update(type: number, entity: p4.v1.IEntity): p4.v1.IUpdate {
   return { type, entity };

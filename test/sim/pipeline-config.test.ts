@@ -41,7 +41,7 @@ describe("pipeline config", () => {
     expect(got.code).toBe(0);
     const raw = p4.v1.ForwardingPipelineConfig.encode(got.config!.config!).finish();
     expect(Buffer.from(raw).includes(Buffer.from(p4infoBytes))).toBe(true);
-    expect(Buffer.from(got.config!.config!.p4DeviceConfig).equals(Buffer.from(fixture.json))).toBe(true);
+    expect(Buffer.from(got.config!.config!.p4DeviceConfig!).equals(Buffer.from(fixture.json))).toBe(true);
     expect(got.config!.config!.cookie!.cookie).toBe(0xfeedface12345678n);
   });
 
@@ -49,7 +49,7 @@ describe("pipeline config", () => {
     expect(await client.setConfig({ cookie: 7n })).toBe(0);
     const got = await client.getConfig(1);
     expect(got.config!.config!.p4info).toBeFalsy();
-    expect(got.config!.config!.p4DeviceConfig.length).toBe(0);
+    expect(got.config!.config!.p4DeviceConfig!.length).toBe(0);
     expect(got.config!.config!.cookie!.cookie).toBe(7n);
   });
 
@@ -57,7 +57,7 @@ describe("pipeline config", () => {
     expect(await client.setConfig()).toBe(0);
     const got = await client.getConfig(3);
     expect(got.config!.config!.cookie).toBeFalsy();
-    expect(got.config!.config!.p4DeviceConfig.length).toBe(fixture.json.length);
+    expect(got.config!.config!.p4DeviceConfig!.length).toBe(fixture.json.length);
   });
 
   it("UNSPECIFIED action is INVALID_ARGUMENT", async () => {
