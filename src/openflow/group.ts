@@ -3,7 +3,7 @@
 // bucket layout; actions inside buckets go through action-codec.ts. Errors are values; an
 // OpenFlow 1.0 connection has no groups (BAD_TYPE). Never validates group semantics (the core does).
 
-import { decodeActions, encodeActions } from "./action-codec.js";
+import { decodeActions, writeActions } from "./action-codec.js";
 import { ofError } from "./errors.js";
 import type { OfVersion } from "./messages.js";
 import {
@@ -53,8 +53,10 @@ export function decodeBuckets(version: OfVersion, r: WireReader, offset: number,
 
 export function encodeBuckets(version: OfVersion, w: Writer, buckets: readonly Bucket[]): void {
   for (const b of buckets) {
-    const actions = encodeActions(version, b.actions);
-    w.u16(BUCKET_HEADER_LEN + actions.length).u16(b.weight).u32(b.watchPort).u32(b.watchGroup).zeros(4).bytes(actions);
+    const start = w.length;
+    w.u16(0).u16(b.weight).u32(b.watchPort).u32(b.watchGroup).zeros(4);
+    writeActions(w, version, b.actions);
+    w.setU16(start, w.length - start);
   }
 }
 

@@ -4,10 +4,10 @@
 // instructions, NXST flows an NXM match with the cookie apart. Pure; errors are values.
 
 import { applyOnly, type Action, type Instructions } from "./actions.js";
-import { decodeActions, encodeActions } from "./action-codec.js";
-import { decodeInstructions, encodeInstructions } from "./instruction-codec.js";
+import { decodeActions, writeActions } from "./action-codec.js";
+import { decodeInstructions, writeInstructions } from "./instruction-codec.js";
 import type { Match } from "./match.js";
-import { decodeMatch10, encodeMatch10 } from "./match10.js";
+import { decodeMatch10, writeMatch10 as writeM10 } from "./match10.js";
 import type { OfVersion } from "./messages.js";
 import { decodeNxmMatchWithCookie, writeNxmMatch as writeNxm, type NxmMatch } from "./nxm.js";
 import { decodeOxmMatch, writeOxmMatch as writeOxm } from "./oxm.js";
@@ -22,7 +22,7 @@ export function readMatch10(buf: Uint8Array, offset: number): Result<Match> {
 }
 
 export function writeMatch10(w: Writer, match: Match): void {
-  w.bytes(encodeMatch10(match));
+  writeM10(w, match);
 }
 
 /** Reads an OpenFlow 1.3 ofp_match (OXM) at `offset`; `length` is its size with padding. */
@@ -59,6 +59,6 @@ export function readFlowInstructions(version: OfVersion, buf: Uint8Array, offset
 }
 
 export function writeFlowInstructions(version: OfVersion, w: Writer, ins: Instructions): void {
-  if (version === 0x01) w.bytes(encodeActions(version, ins.applyActions));
-  else w.bytes(encodeInstructions(version, ins));
+  if (version === 0x01) writeActions(w, version, ins.applyActions);
+  else writeInstructions(w, ins);
 }

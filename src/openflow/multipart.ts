@@ -646,47 +646,54 @@ export function encodeMultipartReply(version: OfVersion, xid: number, reply: Mul
   if (nx) prefix.u32(NX_VENDOR_ID).u32(reply.type === "flow" ? NXST.FLOW : NXST.AGGREGATE).zeros(4);
   if (reply.type === "experimenter") prefix.u32(reply.experimenter).u32(reply.expType);
   const head = prefix.finish();
-  const entries = replyEntries(version, reply);
-  return pack(head, entries, reply.flags ?? 0);
+  const w = new Writer(4096);
+  const ends = writeEntries(version, reply, w);
+  return pack(head, w.finish(), ends, reply.flags ?? 0);
 }
 
-function pack(head: Uint8Array, entries: readonly Uint8Array[], lastFlags: number): Uint8Array[] {
+/** Cuts `body` (entries ending at `ends`) into messages of at most MAX_MESSAGE_LEN bytes. */
+function pack(head: Uint8Array, body: Uint8Array, ends: readonly number[], lastFlags: number): Uint8Array[] {
   const out: Uint8Array[] = [];
-  let part: Uint8Array[] = [];
-  let size = head.length;
-  const flush = (flags: number): void => {
+  const flush = (from: number, to: number, flags: number): void => {
+    const size = head.length + (to - from);
     const msg = new Uint8Array(size);
     msg.set(head, 0);
-    let o = head.length;
-    for (const e of part) {
-      msg.set(e, o);
-      o += e.length;
-    }
-    new DataView(msg.buffer).setUint16(2, size);
-    new DataView(msg.buffer).setUint16(10, flags);
+    msg.set(body.subarray(from, to), head.length);
+    const v = new DataView(msg.buffer);
+    v.setUint16(2, size);
+    v.setUint16(10, flags);
     out.push(msg);
-    part = [];
-    size = head.length;
   };
-  for (const e of entries) {
-    if (head.length + e.length > MAX_MESSAGE_LEN) continue;
-    if (size + e.length > MAX_MESSAGE_LEN) flush(lastFlags | OFPMPF_REPLY_MORE);
-    part.push(e);
-    size += e.length;
+  let from = 0;
+  let start = 0;
+  for (const end of ends) {
+    if (head.length + (end - start) > MAX_MESSAGE_LEN) {
+      // An entry too big for any message: cut it out of the body.
+      if (start > from) flush(from, start, lastFlags | OFPMPF_REPLY_MORE);
+      from = end;
+      start = end;
+      continue;
+    }
+    if (head.length + (end - from) > MAX_MESSAGE_LEN) {
+      flush(from, start, lastFlags | OFPMPF_REPLY_MORE);
+      from = start;
+    }
+    start = end;
   }
-  flush(lastFlags);
+  flush(from, start, lastFlags);
   return out;
 }
 
-function one(f: (w: Writer) => void): Uint8Array {
-  const w = new Writer(64);
-  f(w);
-  return w.finish();
-}
-
-/** The reply body as a list of indivisible entries (one for single-record replies). */
-function replyEntries(version: OfVersion, reply: MultipartReplyBody): Uint8Array[] {
+/**
+ * Writes the reply body into `w` as indivisible entries (one for single-record replies)
+ * and returns where each entry ends.
+ */
+function writeEntries(version: OfVersion, reply: MultipartReplyBody, w: Writer): number[] {
   const v10 = version === 0x01;
+  const one = (f: (w: Writer) => unknown): number => {
+    f(w);
+    return w.length;
+  };
   switch (reply.type) {
     case "desc":
       return [
@@ -760,9 +767,10 @@ function replyEntries(version: OfVersion, reply: MultipartReplyBody): Uint8Array
     case "group_desc":
       return reply.groups.map((g) =>
         one((w) => {
+          const start = w.length;
           w.u16(0).u8(GROUP_TYPE_CODES[g.groupType]).u8(0).u32(g.groupId);
           encodeBuckets(version, w, g.buckets);
-          w.setU16(0, w.length);
+          w.setU16(start, w.length - start);
         }),
       );
     case "group_features":
@@ -784,9 +792,10 @@ function replyEntries(version: OfVersion, reply: MultipartReplyBody): Uint8Array
     case "meter_config":
       return reply.meters.map((m) =>
         one((w) => {
+          const start = w.length;
           w.u16(0).u16(m.flags).u32(m.meterId);
           encodeMeterBands(w, m.bands);
-          w.setU16(0, w.length);
+          w.setU16(start, w.length - start);
         }),
       );
     case "meter_features":
@@ -796,37 +805,40 @@ function replyEntries(version: OfVersion, reply: MultipartReplyBody): Uint8Array
         ),
       ];
     case "experimenter":
-      return [reply.body];
+      return [one((w) => w.bytes(reply.body))];
   }
 }
 
 function encodeFlowStats10(w: Writer, f: FlowStats): void {
+  const start = w.length;
   w.u16(0).u8(f.tableId).u8(0);
   writeMatch10(w, f.match);
   w.u32(f.durationSec).u32(f.durationNsec).u16(f.priority).u16(f.idleTimeout).u16(f.hardTimeout).zeros(6);
   w.u64(f.cookie).u64(f.packetCount).u64(f.byteCount);
   writeFlowInstructions(0x01, w, f.instructions);
-  w.setU16(0, w.length);
+  w.setU16(start, w.length - start);
 }
 
 function encodeFlowStats13(w: Writer, f: FlowStats): void {
+  const start = w.length;
   w.u16(0).u8(f.tableId).u8(0).u32(f.durationSec).u32(f.durationNsec);
   w.u16(f.priority).u16(f.idleTimeout).u16(f.hardTimeout).u16(f.flags).zeros(4);
   w.u64(f.cookie).u64(f.packetCount).u64(f.byteCount);
   writeOxmMatch(w, f.match);
   writeFlowInstructions(0x04, w, f.instructions);
-  w.setU16(0, w.length);
+  w.setU16(start, w.length - start);
 }
 
 function encodeNxFlowStats(w: Writer, f: FlowStats): void {
+  const start = w.length;
   w.u16(0).u8(f.tableId).u8(0).u32(f.durationSec).u32(f.durationNsec);
   w.u16(f.priority).u16(f.idleTimeout).u16(f.hardTimeout).u16(0).u16(ageToWire(f.idleAge)).u16(ageToWire(f.hardAge));
   w.u64(f.cookie).u64(f.packetCount).u64(f.byteCount);
   const len = writeNxmMatch(w, f.match);
-  w.setU16(18, len);
+  w.setU16(start + 18, len);
   w.padTo(8);
   writeFlowInstructions(0x01, w, f.instructions);
-  w.setU16(0, w.length);
+  w.setU16(start, w.length - start);
 }
 
 // ---------------------------------------------------------------------------------------
