@@ -5,6 +5,7 @@
 //   npx tsc -p tsconfig.build.json --outDir .tmp/build   (inside the repo, so node_modules resolve)
 //   node bench/p4runtime.mjs .tmp/build [updates=100000] [maxUpdates=400] [maxInFlight=4]
 import { spawn } from "node:child_process";
+import { performance } from "node:perf_hooks";
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
