@@ -88,7 +88,10 @@ export type MultipartRequestBody =
   | { readonly type: "table" }
   /** Port stats; portNo OFPP.ANY (1.3) / OFPP_NONE (1.0, decoded as OFPP.ANY) = all ports. */
   | { readonly type: "port_stats"; readonly portNo: number }
-  /** Queue stats; portNo OFPP.ANY = all ports, queueId OFPQ_ALL (0xffffffff) = all queues. */
+  /**
+   * Queue stats; portNo OFPP.ANY = all ports (OpenFlow 1.0 says OFPP_ALL: decoded as OFPP.ANY
+   * and encoded back as OFPP_ALL), queueId OFPQ_ALL (0xffffffff) = all queues.
+   */
   | { readonly type: "queue"; readonly portNo: number; readonly queueId: number }
   | { readonly type: "port_desc" }
   /** Empty `tables` = a query; non-empty = the controller sets the tables' features. */

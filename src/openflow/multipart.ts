@@ -5,7 +5,7 @@
 // Pure functions; bad input gives an error value (BAD_LEN, BAD_MULTIPART, ...), never a throw.
 
 import { ofError } from "./errors.js";
-import { OFPG } from "./actions.js";
+import { OFPG, OFPP } from "./actions.js";
 import type { OfVersion } from "./messages.js";
 import { decodeBuckets, encodeBuckets, groupTypeFromCode } from "./group.js";
 import { decodeMeterBands, encodeMeterBands } from "./meter.js";
@@ -177,7 +177,7 @@ function decodeRequestBody(version: OfVersion, p: Parsed): Result<MultipartReque
     case "queue": {
       const e = requireBody(p, 8, type);
       if (!e.ok) return e;
-      return ok({ type, portNo: v10 ? port16to32(r.u16(b)) : r.u32(b), queueId: r.u32(b + 4) });
+      return ok({ type, portNo: v10 ? queuePort10(r.u16(b)) : r.u32(b), queueId: r.u32(b + 4) });
     }
     case "group":
     case "meter":
@@ -193,6 +193,14 @@ function decodeRequestBody(version: OfVersion, p: Parsed): Result<MultipartReque
     case "experimenter":
       return decodeExperimenterRequest(version, r, b);
   }
+}
+
+/** OpenFlow 1.0 OFPP_ALL, which 1.0 queue stats requests use for "all ports". */
+const OFPP10_ALL = 0xfffc;
+
+/** A 1.0 queue-stats port: OFPP_ALL (1.0's "all ports") becomes OFPP.ANY, 1.3's "all ports". */
+function queuePort10(p: number): number {
+  return p === OFPP10_ALL ? OFPP.ANY : port16to32(p);
 }
 
 function decodeFlowRequest10(r: WireReader, b: number): Result<FlowStatsRequest> {
@@ -296,7 +304,7 @@ export function encodeMultipartRequest(version: OfVersion, xid: number, req: Mul
       else w.u32(req.portNo).zeros(4);
       break;
     case "queue":
-      if (v10) w.u16(port32to16(req.portNo)).zeros(2);
+      if (v10) w.u16(req.portNo === OFPP.ANY ? OFPP10_ALL : port32to16(req.portNo)).zeros(2);
       else w.u32(req.portNo);
       w.u32(req.queueId);
       break;

@@ -377,3 +377,17 @@ describe("bad bytes give error values, never exceptions", () => {
     expect(decodeMultipartReply(0x04, reply)).toMatchObject({ ok: false, error: { name: "BAD_REQUEST_BAD_LEN" } });
   });
 });
+
+describe("version-independent request fields", () => {
+  it("all ports: OF1.0 port stats OFPP_NONE and queue stats OFPP_ALL both decode to OFPP.ANY, and encode back", () => {
+    const port10 = Uint8Array.from(Buffer.from("011000140000000200040000ffff000000000000", "hex"));
+    const queue10 = Uint8Array.from(Buffer.from("011000140000000200050000fffc0000ffffffff", "hex"));
+    const p = decodeMultipartRequest(0x01, port10);
+    const q = decodeMultipartRequest(0x01, queue10);
+    expect(p).toEqual({ ok: true, value: { type: "port_stats", portNo: OFPP.ANY, flags: 0 } });
+    expect(q).toEqual({ ok: true, value: { type: "queue", portNo: OFPP.ANY, queueId: 0xffffffff, flags: 0 } });
+    if (!p.ok || !q.ok) return;
+    expect(encodeMultipartRequest(0x01, 2, p.value)).toEqual(port10);
+    expect(encodeMultipartRequest(0x01, 2, q.value)).toEqual(queue10);
+  });
+});
