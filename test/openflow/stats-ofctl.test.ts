@@ -327,3 +327,55 @@ describe("flow stats and table features built from typed values", () => {
     expect(out.stdout).toContain("group_id=4,type=select,bucket=weight:10,actions=output:1,bucket=weight:20,actions=output:3");
   });
 });
+
+describe("ovs-ofctl resolves port and table names from our port-desc, table-features and table replies", () => {
+  const p7 = {
+    portNo: 7,
+    hwAddr: Uint8Array.from([2, 0, 0, 0, 0, 7]),
+    name: "p7",
+    config: 0,
+    state: 4,
+    curr: 0,
+    advertised: 0,
+    supported: 0,
+    peer: 0,
+    currSpeed: 0,
+    maxSpeed: 0,
+  };
+  const features = [0, 1].map((id) =>
+    describeTable({
+      tableId: id,
+      name: `ofp_table_${id}`,
+      maxEntries: 1024,
+      metadataMatch: 0n,
+      metadataWrite: 0n,
+      instructions: ["APPLY_ACTIONS"],
+      nextTables: [],
+      writeActions: [],
+      applyActions: ["output"],
+      match: [{ field: OxmField.IN_PORT, maskable: false }],
+      wildcards: [OxmField.IN_PORT],
+      writeSetfield: [],
+      applySetfield: [],
+    }),
+  );
+
+  it("OF1.3: table=ofp_table_1,in_port=p7", async () => {
+    const out = await serve(["-O", "OpenFlow13", "dump-flows", "TARGET", "table=ofp_table_1,in_port=p7"], (req) => {
+      if (req.type === "port_desc") return { type: "port_desc", ports: [p7] };
+      if (req.type === "table_features") return { type: "table_features", tables: features };
+      return { type: "flow", nxm: false, flows: [] };
+    });
+    const flowReq = out.requests.find((r) => r.type === "flow");
+    expect(flowReq).toMatchObject({ type: "flow", tableId: 1, match: [{ field: OxmField.IN_PORT, value: 7n, mask: 0xffffffffn }] });
+  });
+
+  it("OF1.0: table names come from the table stats reply", async () => {
+    const tables = [0, 1].map((i) => ({ tableId: i, name: `t${i}`, wildcards: 0x3fffff, maxEntries: 10, activeCount: 0, lookupCount: 0n, matchedCount: 0n }));
+    const out = await serve(["dump-flows", "TARGET", "table=t1"], (req) => {
+      if (req.type === "table") return { type: "table", tables };
+      return { type: "flow", nxm: true, flows: [] };
+    });
+    expect(out.requests.find((r) => r.type === "flow")).toMatchObject({ type: "flow", tableId: 1, nxm: true });
+  });
+});
