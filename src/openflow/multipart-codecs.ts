@@ -3,11 +3,11 @@
 // in the shapes the stats bodies need: OF1.0 flows carry an action list, OF1.3 flows
 // instructions, NXST flows an NXM match with the cookie apart. Pure; errors are values.
 
-import { applyOnly, type Action, type Instructions } from "./actions.js";
+import { applyOnly, type Instructions } from "./actions.js";
 import { decodeActions, writeActions } from "./action-codec.js";
 import { decodeInstructions, writeInstructions } from "./instruction-codec.js";
 import type { Match } from "./match.js";
-import { decodeMatch10, writeMatch10 as writeM10 } from "./match10.js";
+import { OFP10_MATCH_LEN, decodeMatch10, writeMatch10 as writeM10 } from "./match10.js";
 import type { OfVersion } from "./messages.js";
 import { decodeNxmMatchWithCookie, writeNxmMatch as writeNxm, type NxmMatch } from "./nxm.js";
 import { decodeOxmMatch, writeOxmMatch as writeOxm } from "./oxm.js";
@@ -15,7 +15,7 @@ import { ok, type Result } from "./result.js";
 import type { Writer } from "./wire.js";
 
 /** Size of an OpenFlow 1.0 ofp_match. */
-export const MATCH10_LEN = 40;
+export const MATCH10_LEN = OFP10_MATCH_LEN;
 
 export function readMatch10(buf: Uint8Array, offset: number): Result<Match> {
   return decodeMatch10(buf, offset);
@@ -43,10 +43,6 @@ export function readNxmMatch(buf: Uint8Array, offset: number, length: number): R
 /** Writes NXM entries for `match` (and NXM_NX_COOKIE(_W) when cookieMask is not 0); returns the unpadded length. */
 export function writeNxmMatch(w: Writer, match: Match, cookie = 0n, cookieMask = 0n): number {
   return writeNxm(w, match, cookie, cookieMask);
-}
-
-export function readActions(version: OfVersion, buf: Uint8Array, offset: number, length: number): Result<readonly Action[]> {
-  return decodeActions(version, buf, offset, length);
 }
 
 /** OpenFlow 1.0 (and NXST) flows carry actions; 1.3 flows carry instructions. */
