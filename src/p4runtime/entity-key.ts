@@ -4,12 +4,14 @@
 // compared by value (leading zero bytes ignored). Pure; undefined for entities without a key.
 import { p4 } from "../generated/proto.js";
 
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? "0" : "") + i.toString(16));
+
 function hexValue(b: Uint8Array | null | undefined): string {
   if (!b) return "";
   let i = 0;
   while (i < b.length - 1 && b[i] === 0) i++;
   let s = "";
-  for (; i < b.length; i++) s += (b[i]! < 16 ? "0" : "") + b[i]!.toString(16);
+  for (; i < b.length; i++) s += HEX[b[i]!]!;
   return s;
 }
 
