@@ -58,6 +58,19 @@ export class ConnManager extends EventEmitter<ConnManagerEvents> implements Conn
     return [...this.conns];
   }
 
+  /** Names of the listeners ("ptcp:6653:127.0.0.1") and active targets ("tcp:10.0.0.1:6653") with their state. */
+  targets(): { readonly listeners: string[]; readonly controllers: { name: string; state: string; attempts: number; lastError?: string }[] } {
+    return {
+      listeners: [...this.listenerSet].map((l) => l.name),
+      controllers: [...this.connectors].map((c) => ({
+        name: c.name,
+        state: c.state,
+        attempts: c.attempts,
+        ...(c.lastError !== undefined ? { lastError: c.lastError } : {}),
+      })),
+    };
+  }
+
   stats(): OfConnStats[] {
     return [...this.conns].map((c) => c.stats());
   }

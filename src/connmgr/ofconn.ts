@@ -354,7 +354,6 @@ export class OfConn implements OfConnView {
     }
     if (type === OFPT_ECHO_REPLY || type === OFPT_HELLO) return; // liveness only
     this.inbound.push(raw);
-    if (this.inbound.length >= this.maxInbound) this.pauseReading();
   }
 
   private onHello(raw: Uint8Array): void {
@@ -418,17 +417,12 @@ export class OfConn implements OfConnView {
     } finally {
       this.running = false;
     }
-    if (this.readingPaused && this.inbound.length < this.maxInbound / 2 && !this.sendQueue.congested) {
-      this.resumeReading();
-    }
+    this.updateReading();
   }
 
   private drain(): void {
     while (this.stateValue === "ready" && this.inbound.length > 0) {
-      if (this.sendQueue.congested) {
-        this.pauseReading();
-        return;
-      }
+      if (this.sendQueue.congested) return;
       const head = this.inbound.peek()!;
       const request = head instanceof Uint8Array ? this.decodeRequest(head) : head;
       if (request === undefined) {
@@ -468,16 +462,19 @@ export class OfConn implements OfConnView {
     return { msg: d.msg, xid: d.xid, raw };
   }
 
-  private pauseReading(): void {
-    if (this.readingPaused) return;
-    this.readingPaused = true;
-    this.socket.pause();
-  }
-
-  private resumeReading(): void {
-    if (!this.readingPaused || this.stateValue === "closed") return;
-    this.readingPaused = false;
-    this.socket.resume();
+  /**
+   * Reads the socket only while this connection can keep up: stops while the send queue is
+   * congested (a peer that does not read its replies) or the inbound queue holds maxInbound
+   * requests (a blocked head), resumes below half of that. This bounds memory both ways.
+   */
+  private updateReading(): void {
+    if (this.stateValue === "closed") return;
+    const inboundLimit = this.readingPaused ? this.maxInbound / 2 : this.maxInbound;
+    const pause = this.sendQueue.congested || this.inbound.length >= inboundLimit;
+    if (pause === this.readingPaused) return;
+    this.readingPaused = pause;
+    if (pause) this.socket.pause();
+    else this.socket.resume();
   }
 
   /** The peer caught up: retry a head the core postponed (it may have waited on `congested`). */

@@ -58,6 +58,7 @@ describe("active connection to a controller", () => {
     expect(endpoint.disconnectedIds).toEqual([conn1.id]);
     expect(connector.attempts).toBe(2);
     expect(connector.state).toBe("connected");
+    expect(manager.targets().controllers).toEqual([{ name: `tcp:127.0.0.1:${port}`, state: "connected", attempts: 2 }]);
     second.close();
   });
 

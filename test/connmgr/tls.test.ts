@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
+import { once } from "node:events";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConnManager } from "../../src/connmgr/conn-manager.js";
 import { featuresRequest, OFPT, RawClient, ScriptedEndpoint } from "./helpers.js";
@@ -72,5 +73,43 @@ describe("TLS", () => {
       await new Promise((resolve) => s.on("close", resolve));
     }
     expect(endpoint.connectedIds).toEqual([conn.id]);
+  });
+
+  it("connects out to a TLS controller, verifying it against the CA, and presents its own certificate", async () => {
+    const controllerServer = tls.createServer({
+      ca: pem("ca.crt"),
+      cert: pem("controller.crt"),
+      key: pem("controller.key"),
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+    controllerServer.listen(0, "127.0.0.1");
+    await once(controllerServer, "listening");
+    const port = (controllerServer.address() as { port: number }).port;
+    const accepted = once(controllerServer, "secureConnection");
+    try {
+      const endpoint = new ScriptedEndpoint();
+      manager = new ConnManager(endpoint);
+      const connector = manager.connect({
+        host: "127.0.0.1",
+        port,
+        tls: { ca: pem("ca.crt"), cert: pem("switch.crt"), key: pem("switch.key") },
+        backoff: { initialMs: 20, maxMs: 100 },
+      });
+      expect(connector.name).toBe(`ssl:127.0.0.1:${port}`);
+      const [socket] = (await accepted) as [tls.TLSSocket];
+      expect(socket.getPeerCertificate().subject.CN).toBe("switch");
+      const c = RawClient.wrap(socket);
+      const ready = endpoint.nextConnected();
+      await c.hello(0x04);
+      expect((await ready).version).toBe(0x04);
+      c.send(featuresRequest(0x04, 8));
+      expect((await c.next(OFPT.FEATURES_REPLY)).xid).toBe(8);
+      c.close();
+    } finally {
+      await manager?.close();
+      manager = undefined;
+      await new Promise<void>((r) => controllerServer.close(() => r()));
+    }
   });
 });
