@@ -191,11 +191,7 @@ export class OfConn implements OfConnView {
 
   send(msg: OfMessage, xid: number): boolean {
     if (!this.isOpen()) return false;
-    let all = true;
-    for (const bytes of wire.encodeAll(this.version, xid, msg)) {
-      all = this.sendQueue.push(bytes, kindOf(msg)) && all;
-    }
-    return all;
+    return this.sendQueue.pushAll(wire.encodeAll(this.version, xid, msg), kindOf(msg));
   }
 
   sendError(error: OfError, request: Request): void {

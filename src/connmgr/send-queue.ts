@@ -3,7 +3,8 @@
 // reading meets three bounds: above `highWaterBytes` the queue is `congested` (the ofconn
 // stops reading requests, the core pauses stats replies), above `asyncLimitBytes`
 // asynchronous messages (packet_in, flow_removed, port_status) are dropped and counted, and
-// above `maxBytes` everything is dropped and counted. It never buffers without bound.
+// above `maxBytes` everything is dropped and counted. A reply goes whole or not at all. It
+// never buffers without bound: past maxBytes by at most one reply.
 
 export interface SendQueueLimits {
   readonly highWaterBytes: number;
@@ -82,14 +83,25 @@ export class SendQueue {
 
   /** Queues one encoded message: false (and a counted drop) when the queue is full for its kind. */
   push(bytes: Uint8Array, kind: SendKind): boolean {
+    return this.pushAll([bytes], kind);
+  }
+
+  /**
+   * Queues the messages of one reply (a multipart reply split at 64 KiB) all or none: a
+   * controller never sees half a reply. The decision is taken once, on the queue before
+   * the first part, so one reply may carry the queue past maxBytes; the next is refused.
+   */
+  pushAll(parts: readonly Uint8Array[], kind: SendKind): boolean {
     if (this.sink.destroyed) return false;
     if (this.full(kind)) {
       this.countDrop(kind);
       return false;
     }
-    this.sink.write(bytes);
-    this.counters.messagesOut++;
-    this.counters.bytesOut += bytes.length;
+    for (const bytes of parts) {
+      this.sink.write(bytes);
+      this.counters.messagesOut++;
+      this.counters.bytesOut += bytes.length;
+    }
     if (this.congested) this.wasCongested = true;
     return true;
   }

@@ -10,9 +10,9 @@ import { ScriptedEndpoint } from "./helpers.js";
 
 const run = promisify(execFile);
 
-const ports: PortDesc[] = [1, 2].map((n) => ({
+const port = (n: number): PortDesc => ({
   portNo: n,
-  hwAddr: Uint8Array.of(2, 0, 0, 0, 0, n),
+  hwAddr: Uint8Array.of(2, 0, 0, 0, n >> 8, n & 0xff),
   name: `p${n}`,
   config: 0,
   state: 0,
@@ -22,7 +22,8 @@ const ports: PortDesc[] = [1, 2].map((n) => ({
   peer: 0,
   currSpeed: 0,
   maxSpeed: 0,
-}));
+});
+let ports: PortDesc[] = [port(1), port(2)];
 
 class ShowEndpoint extends ScriptedEndpoint {
   readonly seen: string[] = [];
@@ -72,4 +73,23 @@ describe("ovs-ofctl show", () => {
       expect(endpoint.seen).toEqual(expected);
     });
   }
+
+  // 3,000 ports of 64 bytes cannot fit one 64 KiB message: the reply goes as several parts.
+  it("reassembles a port-desc reply that connmgr sends as several messages (OpenFlow 1.3)", async () => {
+    ports = Array.from({ length: 3000 }, (_, i) => port(i + 1));
+    try {
+      const endpoint = new ShowEndpoint();
+      manager = new ConnManager(endpoint);
+      const listener = await manager.listen({ port: 0 });
+      const { stdout } = await run("ovs-ofctl", ["-O", "OpenFlow13", "--no-names", "show", `tcp:127.0.0.1:${listener.port}`], {
+        timeout: 15_000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const listed = stdout.split("\n").filter((l) => /^ \d+\(p\d+\): addr:/.test(l));
+      expect(listed.length).toBe(3000);
+      expect(stdout).toContain(" 3000(p3000): addr:02:00:00:00:0b:b8");
+    } finally {
+      ports = [port(1), port(2)];
+    }
+  });
 });
