@@ -25,7 +25,10 @@ interface Rule {
 /** The reference: every question answered by scanning an array with match.ts predicates. */
 class ReferenceTable {
   rules: Rule[] = [];
+  /** Every rule ever inserted, to derive queries from rules that are gone. */
+  history: Rule[] = [];
   insert(rule: Rule): Rule | undefined {
+    this.history.push(rule);
     const i = this.rules.findIndex((r) => r.priority === rule.priority && matchEquals(r.match, rule.match));
     if (i < 0) {
       this.rules.push(rule);
@@ -67,15 +70,10 @@ function packetMatchesRef(match: Match, packet: PacketKey): boolean {
 // matches are common.
 const FIELDS = [OxmField.IN_PORT, OxmField.ETH_TYPE, OxmField.IP_PROTO, OxmField.IPV4_DST, OxmField.TCP_DST] as const;
 
+// Few masks per field (full, a prefix, a few low bits), so that rules share subtables.
 function maskArb(field: OxmField): fc.Arbitrary<bigint> {
   const max = fieldMaxValue(field);
-  const bits = BigInt(max.toString(2).length);
-  return fc.oneof(
-    fc.constant(max),
-    fc.integer({ min: 1, max: Number(bits) }).map((n) => (max << (bits - BigInt(n))) & max), // prefix
-    fc.integer({ min: 1, max: 7 }).map((m) => BigInt(m)), // low bits
-    fc.integer({ min: 1, max: 7 }).map((m) => (BigInt(m) | (max & ~7n)) & max), // all but some low bits
-  );
+  return fc.constantFrom(max, max ^ (max >> 4n), 3n, max ^ 1n);
 }
 
 function valueArb(field: OxmField): fc.Arbitrary<bigint> {
@@ -90,9 +88,38 @@ const fieldArb: fc.Arbitrary<MatchField> = fc
   .constantFrom(...FIELDS)
   .chain((field) => fc.record({ field: fc.constant(field), value: valueArb(field), mask: maskArb(field) }));
 
-const matchArb: fc.Arbitrary<Match> = fc
+const anyMatchArb: fc.Arbitrary<Match> = fc
   .uniqueArray(fieldArb, { selector: (f) => f.field, maxLength: 4 })
   .map((fields) => normalizeMatch(fields));
+
+// Most rules use one of a few field sets with full or prefix masks, so subtables fill up
+// (and grow secondary indexes); some are arbitrary.
+const TEMPLATES: readonly (readonly OxmField[])[] = [
+  [],
+  [OxmField.IN_PORT],
+  [OxmField.ETH_TYPE, OxmField.IPV4_DST],
+  [OxmField.ETH_TYPE, OxmField.IP_PROTO, OxmField.TCP_DST],
+  [OxmField.IN_PORT, OxmField.ETH_TYPE, OxmField.IPV4_DST],
+];
+const templateMatchArb: fc.Arbitrary<Match> = fc.constantFrom(...TEMPLATES).chain((fields) =>
+  fc
+    .tuple(
+      ...fields.map((field) => {
+        const max = fieldMaxValue(field);
+        return fc.record({
+          field: fc.constant(field),
+          value: valueArb(field),
+          mask: fc.constantFrom(max, max ^ (max >> 4n)),
+        });
+      }),
+    )
+    .map((fs) => normalizeMatch(fs)),
+);
+
+const matchArb: fc.Arbitrary<Match> = fc.oneof(
+  { weight: 3, arbitrary: templateMatchArb },
+  { weight: 1, arbitrary: anyMatchArb },
+);
 
 const priorityArb = fc.constantFrom(0, 1, 2, 100, 0x8000, 65535, 65536, 70000);
 
@@ -117,18 +144,52 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   },
 );
 
+/**
+ * A query: random, or (derive > 0) derived from a rule picked at query time (derive 3: from
+ * every rule ever inserted, removed ones too; else from the current ones): its
+ * match widened (fields dropped, masks shortened, per `widen` bits), its priority, and a
+ * packet that matches it, so that hits, covers and overlaps are frequent.
+ */
 interface Query {
   match: Match;
   priority: number;
   packet: PacketKey;
+  derive: number;
+  pick: number;
+  widen: number;
 }
-const queryArb: fc.Arbitrary<Query> = fc.record({ match: matchArb, priority: priorityArb, packet: packetArb });
+const queryArb: fc.Arbitrary<Query> = fc.record({
+  match: matchArb,
+  priority: priorityArb,
+  packet: packetArb,
+  derive: fc.integer({ min: 0, max: 3 }),
+  pick: fc.nat(),
+  widen: fc.nat(),
+});
+
+function resolve(q: Query, ref: ReferenceTable): Query {
+  const rules = q.derive === 3 ? ref.history : ref.rules;
+  if (q.derive === 0 || rules.length === 0) return q;
+  const rule = rules[q.pick % rules.length]!;
+  const fields: MatchField[] = [];
+  rule.match.forEach((f, i) => {
+    const how = (q.widen >> (2 * i)) & 3;
+    const max = fieldMaxValue(f.field);
+    if (how === 1) return; // dropped
+    if (how === 2) fields.push({ field: f.field, value: f.value, mask: f.mask & (max ^ (max >> 2n)) });
+    else fields.push(f);
+  });
+  const packet = new Map(q.packet);
+  for (const f of rule.match) packet.set(f.field, f.value | ((q.packet.get(f.field) ?? 0n) & ~f.mask & fieldMaxValue(f.field)));
+  return { ...q, match: normalizeMatch(fields), priority: q.derive === 1 ? q.priority : rule.priority, packet };
+}
 
 function sortedIds(rules: Iterable<Rule>): number[] {
   return [...rules].map((r) => r.id).sort((a, b) => a - b);
 }
 
-function compare(cls: Classifier<Rule>, ref: ReferenceTable, q: Query): void {
+function compare(cls: Classifier<Rule>, ref: ReferenceTable, query: Query): void {
+  const q = resolve(query, ref);
   expect(cls.size).toBe(ref.rules.length);
   expect(sortedIds(cls)).toEqual(sortedIds(ref.rules));
   expect(sortedIds(cls.loose(q.match))).toEqual(sortedIds(ref.loose(q.match)));
@@ -150,8 +211,16 @@ function compare(cls: Classifier<Rule>, ref: ReferenceTable, q: Query): void {
   }
 }
 
+/** Two classifiers under test: the default policy, and one that builds secondary indexes eagerly. */
+function classifiers(): Classifier<Rule>[] {
+  return [new Classifier<Rule>(), new Classifier<Rule>({ indexPolicy: { minRules: 1, minUses: 1, max: 3 } })];
+}
+
 function run(commands: Command[], queries: Query[]): void {
-  const cls = new Classifier<Rule>();
+  for (const cls of classifiers()) runOn(cls, commands, queries);
+}
+
+function runOn(cls: Classifier<Rule>, commands: Command[], queries: Query[]): void {
   const ref = new ReferenceTable();
   let nextId = 0;
   let qi = 0;
@@ -173,7 +242,7 @@ function run(commands: Command[], queries: Query[]): void {
   for (const q of queries) compare(cls, ref, q);
   // Queries with every rule's own match: findExact hits, loose includes itself, overlap is non-empty.
   for (const r of ref.rules.slice(0, 20)) {
-    compare(cls, ref, { match: r.match, priority: r.priority, packet: new Map() });
+    compare(cls, ref, { match: r.match, priority: r.priority, packet: new Map(), derive: 0, pick: 0, widen: 0 });
   }
 }
 
@@ -182,6 +251,43 @@ describe("classifier vs brute-force reference", () => {
     fc.assert(
       fc.property(fc.array(commandArb, { maxLength: 60 }), fc.array(queryArb, { minLength: 1, maxLength: 10 }), run),
       { numRuns: 300 },
+    );
+  });
+
+  it("keeps secondary indexes exact through inserts, replacements and removes", () => {
+    // The same few request shapes over and over (each rule's match minus its last field, and
+    // its first field alone), so the eager classifier builds indexes and keeps using them,
+    // including for rules that were replaced or removed since.
+    const shapes = (r: Rule): Match[] => [r.match.slice(0, -1), r.match.slice(0, 1)];
+    const templateCommandArb: fc.Arbitrary<Command> = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant("insert" as const), match: templateMatchArb, priority: fc.constantFrom(1, 2, 3) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }) },
+    );
+    fc.assert(
+      fc.property(fc.array(templateCommandArb, { minLength: 10, maxLength: 60 }), (commands) => {
+        const cls = new Classifier<Rule>({ indexPolicy: { minRules: 2, minUses: 1, max: 4 } });
+        const ref = new ReferenceTable();
+        let id = 0;
+        for (const c of commands) {
+          if (c.kind === "insert") {
+            const rule: Rule = { match: c.match, priority: c.priority, id: id++ };
+            expect(cls.insert(rule)).toBe(ref.insert(rule));
+          } else if (c.kind === "remove" && ref.rules.length > 0) {
+            const rule = ref.rules[c.pick % ref.rules.length]!;
+            expect(cls.remove(rule)).toBe(ref.remove(rule));
+          }
+          for (const r of ref.history.slice(-12)) {
+            for (const req of shapes(r)) {
+              expect(sortedIds(cls.loose(req))).toEqual(sortedIds(ref.loose(req)));
+              const overlapping = ref.overlapping(req, r.priority);
+              const found = cls.findOverlap(req, r.priority);
+              if (overlapping.length === 0) expect(found).toBeUndefined();
+              else expect(overlapping).toContain(found);
+            }
+          }
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 
@@ -198,7 +304,10 @@ describe("classifier vs brute-force reference", () => {
 });
 
 function runAtEnd(commands: Command[], queries: Query[]): void {
-  const cls = new Classifier<Rule>();
+  for (const cls of classifiers()) runAtEndOn(cls, commands, queries);
+}
+
+function runAtEndOn(cls: Classifier<Rule>, commands: Command[], queries: Query[]): void {
   const ref = new ReferenceTable();
   let id = 0;
   for (const c of commands) {
@@ -297,5 +406,32 @@ describe("classifier unit behaviour", () => {
     for (const r of cls.loose(m([OxmField.IN_PORT, 2n]))) expect(cls.remove(r)).toBe(true);
     expect(cls.size).toBe(40);
     expect([...cls.loose(m([OxmField.IN_PORT, 2n]))]).toEqual([]);
+  });
+
+  it("does not visit unrelated rules", () => {
+    const cls = new Classifier<Rule>();
+    let id = 0;
+    for (let i = 0; i < 1000; i++) {
+      cls.insert({ match: m([OxmField.ETH_TYPE, 0x800n], [OxmField.IPV4_DST, ip(10, 0, i >> 8, i & 255)]), priority: 100, id: id++ });
+      cls.insert({ match: m([OxmField.ETH_TYPE, 0x800n], [OxmField.IPV4_DST, ip(11, 0, i >> 8, 0), 0xffffff00n]), priority: 50, id: id++ });
+      cls.insert({ match: m([OxmField.IN_PORT, BigInt(i % 10)], [OxmField.ETH_DST, BigInt(i)]), priority: 10, id: id++ });
+    }
+    expect(cls.subtableCount).toBe(3);
+    const visits = (f: () => unknown): number => {
+      const before = cls.rulesVisited;
+      f();
+      return cls.rulesVisited - before;
+    };
+    // Same pattern as a subtable: one probe.
+    const one = m([OxmField.ETH_TYPE, 0x800n], [OxmField.IPV4_DST, ip(10, 0, 2, 7)]);
+    expect(visits(() => expect([...cls.loose(one)].length).toBe(1))).toBe(1);
+    // A field the request pins: the second request of that shape uses an index.
+    const port3 = m([OxmField.IN_PORT, 3n]);
+    expect([...cls.loose(port3)].length).toBe(100);
+    expect(visits(() => expect([...cls.loose(m([OxmField.IN_PORT, 4n]))].length).toBe(100))).toBe(100);
+    // Overlap at a priority no subtable holds visits nothing; lookup probes each subtable once.
+    expect(visits(() => expect(cls.findOverlap(one, 7)).toBeUndefined())).toBe(0);
+    const packet = new Map([[OxmField.ETH_TYPE, 0x800n], [OxmField.IPV4_DST, ip(10, 0, 1, 1)]]);
+    expect(visits(() => expect(cls.lookup(packet)?.priority).toBe(100))).toBeLessThanOrEqual(1);
   });
 });
