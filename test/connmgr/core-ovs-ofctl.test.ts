@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ConnManager } from "../../src/connmgr/conn-manager.js";
 import { Ofproto } from "../../src/ofproto/ofproto.js";
 import { ScriptedProvider } from "../../src/ofproto/test-provider.js";
+import { OxmField } from "../../src/openflow/match.js";
 
 const run = promisify(execFile);
 
@@ -56,5 +57,43 @@ describe("ovs-ofctl through connmgr and the core", () => {
     await ofctl("add-flow", "table=2,priority=7,in_port=4,actions=output:1");
     const dump = await ofctl("dump-flows");
     expect(dump).toMatch(/table=2, .*priority=7,in_port=4 actions=output:1/);
+  });
+
+  it("a packet-in flood to the controllers never starves their flow_mods (rate limit)", async () => {
+    const { target } = await start();
+    const mgr = manager!;
+    const closedStats: ReturnType<ConnManager["stats"]> = [];
+    mgr.on("closed", (c) => closedStats.push(c.stats()));
+    const data = new Uint8Array(200);
+    let flooding = true;
+    let offered = 0;
+    const flood = () => {
+      if (!flooding) return;
+      for (let i = 0; i < 200; i++) {
+        mgr.sendPacketIn({ reason: 0, tableId: 0, cookie: 0n, match: [{ field: OxmField.IN_PORT, value: 1n, mask: 0xffffffffn }], inPort: 1, data, maxLen: "miss_send_len" });
+        offered++;
+      }
+      setImmediate(flood);
+    };
+    const t0 = performance.now();
+    flood();
+    const ofctl = async (cmd: string, ...rest: string[]) =>
+      (await run("ovs-ofctl", ["-O", "OpenFlow13", "--no-names", cmd, target, ...rest], { timeout: 15_000 })).stdout;
+    let dump: string;
+    try {
+      for (let i = 1; i <= 5; i++) await ofctl("add-flow", `priority=${i},in_port=${i},actions=drop`);
+      dump = await ofctl("dump-flows");
+    } finally {
+      flooding = false;
+    }
+    const elapsedS = (performance.now() - t0) / 1000;
+    expect(dump.match(/actions=drop/g)?.length).toBe(5);
+    await new Promise<void>((resolve) => (closedStats.length === 6 ? resolve() : mgr.on("closed", () => closedStats.length === 6 && resolve())));
+    expect(offered).toBeGreaterThan(2000);
+    for (const st of closedStats) {
+      // A connection gets its burst of 100 and then 1,000/s at most.
+      expect(st.packetInsSent).toBeLessThanOrEqual(100 + Math.ceil(1000 * elapsedS));
+    }
+    expect(closedStats.reduce((n, st) => n + st.packetInsRateLimited, 0)).toBeGreaterThan(0);
   });
 });
