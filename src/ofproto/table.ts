@@ -22,6 +22,6 @@ export class FlowTable {
 
   /** True when a rule with this match and priority is being deleted. */
   deletionPending(match: Match, priority: number): boolean {
-    return this.deleting.findExact(match, priority) !== undefined;
+    return this.deleting.size > 0 && this.deleting.findExact(match, priority) !== undefined;
   }
 }

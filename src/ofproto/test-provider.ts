@@ -30,6 +30,8 @@ export interface ScriptedProviderOptions {
   readonly ports?: number | readonly PortDesc[];
   readonly datapathId?: bigint;
   readonly autoComplete?: AutoComplete;
+  /** Record every started operation in `started` (default true; benchmarks turn it off). */
+  readonly record?: boolean;
 }
 
 export function makePort(portNo: number): PortDesc {
@@ -71,6 +73,7 @@ export class ScriptedProvider implements Provider {
   readonly #tables: readonly TableDescription[];
   readonly #ports: readonly PortDesc[];
   readonly #datapathId: bigint;
+  readonly #record: boolean;
 
   constructor(options: ScriptedProviderOptions = {}) {
     const tables = options.tables ?? 4;
@@ -82,6 +85,7 @@ export class ScriptedProvider implements Provider {
     this.#ports = typeof ports === "number" ? Array.from({ length: ports }, (_, i) => makePort(i + 1)) : ports;
     this.#datapathId = options.datapathId ?? 0x0000_0000_0000_00a1n;
     this.autoComplete = options.autoComplete ?? "never";
+    this.#record = options.record ?? true;
   }
 
   construct(core: ProviderCore): Promise<SwitchDescription> {
@@ -114,7 +118,7 @@ export class ScriptedProvider implements Provider {
   }
 
   #accept(op: Operation): OfError | undefined {
-    this.started.push({ type: op.type, rule: op.rule });
+    if (this.#record) this.started.push({ type: op.type, rule: op.rule });
     const refusal = this.refuse?.(op);
     if (refusal !== undefined) return refusal;
     if (op.type === "add" && op.victim !== undefined && !op.resetCounts) {
