@@ -125,6 +125,7 @@ export class OfConn implements OfConnView {
   private probeTimer: NodeJS.Timeout | undefined;
   private lastInput: number;
   private probeOutstanding = false;
+  private probeSentAt = 0;
   private nextXid = 1;
   private running = false;
   private rerun = false;
@@ -512,21 +513,28 @@ export class OfConn implements OfConnView {
 
   private armProbe(): void {
     if (this.probeIntervalMs <= 0 || this.stateValue === "closed") return;
-    const due = this.lastInput + (this.probeOutstanding ? 2 : 1) * this.probeIntervalMs;
+    const due = this.probeOutstanding ? this.probeSentAt + this.probeIntervalMs : this.lastInput + this.probeIntervalMs;
     this.probeTimer = setTimeout(() => this.onProbeTimer(), Math.max(1, due - this.now()));
     this.probeTimer.unref();
   }
 
+  /**
+   * After probeIntervalMs without input, send ECHO_REQUEST (in HELLO state there is nothing
+   * to send: the interval is just a deadline); if nothing arrives for another interval after
+   * that, close. A late timer never skips the probe: the peer always gets a full interval to answer.
+   */
   private onProbeTimer(): void {
     this.probeTimer = undefined;
     if (this.stateValue === "closed") return;
-    const idle = this.now() - this.lastInput;
-    if (idle >= 2 * this.probeIntervalMs) {
-      this.close(`no input for ${Math.round(idle)} ms (inactivity probe)`);
-      return;
-    }
-    if (idle >= this.probeIntervalMs && !this.probeOutstanding) {
+    const t = this.now();
+    if (this.probeOutstanding) {
+      if (t - this.probeSentAt >= this.probeIntervalMs) {
+        this.close(`no input for ${Math.round(t - this.lastInput)} ms (inactivity probe)`);
+        return;
+      }
+    } else if (t - this.lastInput >= this.probeIntervalMs) {
       this.probeOutstanding = true;
+      this.probeSentAt = t;
       if (this.isOpen()) {
         this.rawSend(wire.encode(this.version, this.xid(), { type: "echo_request", data: new Uint8Array(0) }), "reply");
         this.counters.probesSent++;

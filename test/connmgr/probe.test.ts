@@ -15,7 +15,7 @@ afterEach(async () => {
 describe("inactivity probe", () => {
   it("probes an idle controller, stays up when it answers, closes it when silent", async () => {
     const endpoint = new ScriptedEndpoint();
-    manager = new ConnManager(endpoint, { probeIntervalMs: 150 });
+    manager = new ConnManager(endpoint, { probeIntervalMs: 250 });
     const listener = await manager.listen({ port: 0 });
     const c = await RawClient.connect(listener.port);
     clients.push(c);
@@ -25,7 +25,7 @@ describe("inactivity probe", () => {
     const t0 = performance.now();
 
     const probe = await c.next(OFPT.ECHO_REQUEST);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(240);
     const reply = Buffer.from(probe.bytes);
     reply[1] = OFPT.ECHO_REPLY;
     c.send(reply);
@@ -38,7 +38,7 @@ describe("inactivity probe", () => {
     // Silent now: closed about one more interval later.
     const closed = new Promise<string>((resolve) => manager!.once("closed", (_c, reason) => resolve(reason)));
     expect(await closed).toMatch(/inactivity probe/);
-    expect(performance.now() - t1).toBeGreaterThanOrEqual(100);
+    expect(performance.now() - t1).toBeGreaterThanOrEqual(200);
     await c.whenClosed();
     expect(endpoint.disconnectedIds).toEqual([conn.id]);
     expect(second.version).toBe(0x04);
