@@ -21,6 +21,8 @@ export interface RecordedMessage {
 }
 
 export interface RecorderOptions {
+  /** Ports 1..n the switch reports (features reply in 1.0, port-desc reply in 1.3). Default 0. */
+  ports?: number;
   /**
    * Custom answer: return the messages to send back, or undefined for the default answer.
    * Return [] to send nothing.
@@ -48,8 +50,24 @@ function header(version: number, type: number, length: number, xid: number): Buf
   return b;
 }
 
-/** The default answer of a simple switch with no ports and no flows. */
-export function defaultAnswer(m: RecordedMessage): Uint8Array[] {
+/** One port's description: ofp_phy_port (1.0, 48 bytes) or ofp_port (1.3, 64 bytes), named pN, MAC 02:00:00:00:00:N. */
+function portBytes(version: number, n: number): Buffer {
+  const b = Buffer.alloc(version === 1 ? 48 : 64);
+  const mac = Buffer.from([2, 0, 0, 0, 0, n & 0xff]);
+  if (version === 1) {
+    b.writeUInt16BE(n, 0);
+    mac.copy(b, 2);
+    b.write(`p${n}`, 8, "latin1");
+  } else {
+    b.writeUInt32BE(n, 0);
+    mac.copy(b, 8);
+    b.write(`p${n}`, 16, "latin1");
+  }
+  return b;
+}
+
+/** The default answer of a simple switch with `ports` ports and no flows. */
+export function defaultAnswer(m: RecordedMessage, ports = 0): Uint8Array[] {
   const v = m.version;
   const b = Buffer.from(m.bytes);
   switch (m.type) {
@@ -72,8 +90,11 @@ export function defaultAnswer(m: RecordedMessage): Uint8Array[] {
     case 5: {
       const r = header(v, 6, 32, m.xid);
       r.writeBigUInt64BE(1n, 8);
-      r.writeUInt8(v === 1 ? 254 : 254, 20);
-      return [r];
+      r.writeUInt8(254, 20);
+      if (v !== 1 || ports === 0) return [r];
+      const all = Buffer.concat([r, ...Array.from({ length: ports }, (_, i) => portBytes(1, i + 1))]);
+      all.writeUInt16BE(all.length, 2);
+      return [all];
     }
     case 7: {
       const r = header(v, 8, 12, m.xid);
@@ -103,7 +124,11 @@ export function defaultAnswer(m: RecordedMessage): Uint8Array[] {
       const r = header(v, 19, keep, m.xid);
       b.copy(r, 8, 8, keep);
       r.writeUInt16BE(0, 10);
-      return [r];
+      if (mpType !== 13 || ports === 0) return [r];
+      // OFPMP_PORT_DESC
+      const all = Buffer.concat([r, ...Array.from({ length: ports }, (_, i) => portBytes(v, i + 1))]);
+      all.writeUInt16BE(all.length, 2);
+      return [all];
     }
     case 20:
       return [header(v, 21, 8, m.xid)];
@@ -160,7 +185,7 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
         buf = buf.subarray(len);
         const m: RecordedMessage = { conn, version: bytes[0]!, type: bytes[1]!, xid: Buffer.from(bytes).readUInt32BE(4), bytes };
         messages.push(m);
-        const answer = options.respond?.(m) ?? defaultAnswer(m);
+        const answer = options.respond?.(m) ?? defaultAnswer(m, options.ports ?? 0);
         for (const a of answer) if (!sock.destroyed) sock.write(a);
       }
     });
