@@ -56,8 +56,10 @@ export interface OfConnOptions {
   /** Packet-ins allowed at once. Default 100. */
   readonly packetInBurst?: number;
   readonly packetBuffers?: PacketBuffersOptions;
-  /** Requests held in the inbound queue before the socket stops being read. Default 1,000. */
+  /** Requests held in the inbound queue before the socket stops being read. Default 10,000. */
   readonly maxInbound?: number;
+  /** Bytes of requests held in the inbound queue before the socket stops being read. Default 1 MiB. */
+  readonly maxInboundBytes?: number;
   readonly logger?: Logger;
   readonly now?: () => number;
 }
@@ -76,6 +78,7 @@ export interface OfConnStats {
   /** Requests answered `postponed` by the core (each postponement counted once). */
   readonly postponed: number;
   readonly inboundQueued: number;
+  readonly inboundQueuedBytes: number;
   readonly sendQueuedBytes: number;
   /** The send queue is above its high-water mark. */
   readonly congested: boolean;
@@ -117,6 +120,8 @@ export class OfConn implements OfConnView {
   private readonly sendQueue: SendQueue;
   private readonly inbound = new InboundQueue<Request | Uint8Array>();
   private readonly maxInbound: number;
+  private readonly maxInboundBytes: number;
+  private inboundBytes = 0;
   private readonly buffers: PacketBuffers;
   private readonly packetInLimiter: TokenBucket;
   private readonly probeIntervalMs: number;
@@ -156,7 +161,8 @@ export class OfConn implements OfConnView {
     this.now = options.now ?? (() => performance.now());
     this.log = options.logger;
     this.framer = wire.framer();
-    this.maxInbound = options.maxInbound ?? 1000;
+    this.maxInbound = options.maxInbound ?? 10_000;
+    this.maxInboundBytes = options.maxInboundBytes ?? 1024 * 1024;
     this.sendQueue = new SendQueue(socket, options.sendQueue ?? DEFAULT_SEND_QUEUE_LIMITS, () => this.onUncongested());
     this.buffers = new PacketBuffers({ now: this.now, ...options.packetBuffers });
     this.packetInLimiter = new TokenBucket({
@@ -265,6 +271,7 @@ export class OfConn implements OfConnView {
       bytesOut: q.bytesOut,
       postponed: this.counters.postponed,
       inboundQueued: this.inbound.length,
+      inboundQueuedBytes: this.inboundBytes,
       sendQueuedBytes: this.sendQueue.queuedBytes,
       congested: this.sendQueue.congested,
       repliesDropped: q.repliesDropped,
@@ -286,6 +293,7 @@ export class OfConn implements OfConnView {
     if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     this.inbound.clear();
+    this.inboundBytes = 0;
     this.log?.info({ conn: this.name, reason }, "controller connection closed");
     // Let what is queued (a HELLO_FAILED error, say) go out, but never wait on a peer that
     // does not read.
@@ -351,6 +359,7 @@ export class OfConn implements OfConnView {
     }
     if (type === OFPT_ECHO_REPLY || type === OFPT_HELLO) return; // liveness only
     this.inbound.push(raw);
+    this.inboundBytes += raw.length;
   }
 
   private onHello(raw: Uint8Array): void {
@@ -423,7 +432,7 @@ export class OfConn implements OfConnView {
       const head = this.inbound.peek()!;
       const request = head instanceof Uint8Array ? this.decodeRequest(head) : head;
       if (request === undefined) {
-        this.inbound.shift();
+        this.shiftInbound(head);
         continue;
       }
       const result = this.endpoint.handle(this, request);
@@ -434,8 +443,13 @@ export class OfConn implements OfConnView {
         this.transition("blocked");
         return;
       }
-      this.inbound.shift();
+      this.shiftInbound(request);
     }
+  }
+
+  private shiftInbound(head: Request | Uint8Array): void {
+    this.inbound.shift();
+    this.inboundBytes -= head instanceof Uint8Array ? head.length : head.raw.length;
   }
 
   /** Decodes a request at the head of the queue; undefined when it was answered here (an error, a stray message). */
@@ -462,12 +476,16 @@ export class OfConn implements OfConnView {
   /**
    * Reads the socket only while this connection can keep up: stops while the send queue is
    * congested (a peer that does not read its replies) or the inbound queue holds maxInbound
-   * requests (a blocked head), resumes below half of that. This bounds memory both ways.
+   * requests or maxInboundBytes (a blocked head), resumes below half of that. This bounds
+   * memory both ways. (Echo requests wait in the socket meanwhile.)
    */
   private updateReading(): void {
     if (this.stateValue === "closed") return;
-    const inboundLimit = this.readingPaused ? this.maxInbound / 2 : this.maxInbound;
-    const pause = this.sendQueue.congested || this.inbound.length >= inboundLimit;
+    const share = this.readingPaused ? 0.5 : 1;
+    const pause =
+      this.sendQueue.congested ||
+      this.inbound.length >= this.maxInbound * share ||
+      this.inboundBytes >= this.maxInboundBytes * share;
     if (pause === this.readingPaused) return;
     this.readingPaused = pause;
     if (pause) this.socket.pause();

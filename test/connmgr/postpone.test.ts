@@ -14,9 +14,9 @@ afterEach(async () => {
   manager = undefined;
 });
 
-async function setup() {
+async function setup(options: ConstructorParameters<typeof ConnManager>[1] = {}) {
   const endpoint = new ScriptedEndpoint();
-  manager = new ConnManager(endpoint);
+  manager = new ConnManager(endpoint, options);
   const listener = await manager.listen({ port: 0 });
   const open = async (version: number) => {
     const c = await RawClient.connect(listener.port);
@@ -95,5 +95,35 @@ describe("postponed requests", () => {
     await a.client.next(barrierType(0x04, true), (f) => f.xid === 2);
     expect(endpoint.handled.map((h) => h.xid)).toEqual([1, 2]);
     expect(a.client.frames.filter((f) => f.type === barrierType(0x04, true)).map((f) => f.xid)).toEqual([1, 2]);
+  });
+
+  it("behind a blocked head, the inbound queue is bounded: the socket stops being read", async () => {
+    const { endpoint, manager, open } = await setup({ maxInbound: 100, probeIntervalMs: 0 });
+    const a = await open(0x04);
+    let hold = true;
+    endpoint.postpone = (_conn, req) => hold && req.xid === 0;
+    const N = 100_000; // 800 KB of barriers: many socket reads
+    const batch: Buffer[] = [];
+    for (let i = 0; i < N; i++) batch.push(barrierRequest(0x04, i));
+    a.client.socket.write(Buffer.concat(batch));
+
+    const stats = () => manager.stats().find((x) => x.id === a.view.id)!;
+    let maxQueued = 0;
+    while (stats().inboundQueued < 100) {
+      await new Promise((r) => setImmediate(r));
+    }
+    for (let i = 0; i < 50; i++) {
+      maxQueued = Math.max(maxQueued, stats().inboundQueued);
+      await new Promise((r) => setImmediate(r));
+    }
+    // One 64 KiB read may land on top of the limit, no more.
+    expect(maxQueued).toBeLessThanOrEqual(100 + 65536 / 8);
+    expect(stats().messagesIn).toBeLessThan(N);
+
+    hold = false;
+    manager.wake();
+    await a.client.next(barrierType(0x04, true), (f) => f.xid === N - 1);
+    const replies = a.client.frames.filter((f) => f.type === barrierType(0x04, true)).map((f) => f.xid);
+    expect(replies).toEqual(Array.from({ length: N }, (_, i) => i));
   });
 });
