@@ -15,6 +15,7 @@ import {
   type TableFeatures,
   type TableStats,
 } from "../openflow/multipart-types.js";
+import { describeTable } from "../openflow/table-features.js";
 import { anyPending, collectRules } from "./flow-mod.js";
 import { groupDescs, groupStats } from "./group-table.js";
 import type { Ofproto, Outcome } from "./ofproto.js";
@@ -130,7 +131,10 @@ function buildReply(sw: Ofproto, _conn: OfConnView, body: MultipartRequest): Mul
       if (body.tables.length > 0) {
         return ofError("TABLE_FEATURES_FAILED_EPERM", "the tables of a P4 program cannot be reconfigured");
       }
-      return { type: "table_features", tables: sw.tables.map((t) => t.desc.features ?? defaultFeatures(t.id, t.desc.name, t.desc.maxEntries)) };
+      return {
+        type: "table_features",
+        tables: sw.tables.map((t) => t.desc.features ?? defaultFeatures(t.id, sw.tables.length, t.desc.name, t.desc.maxEntries)),
+      };
     case "group":
       return { type: "group", groups: groupStats(sw, body.groupId) };
     case "group_desc":
@@ -149,6 +153,26 @@ function buildReply(sw: Ofproto, _conn: OfConnView, body: MultipartRequest): Mul
   }
 }
 
-function defaultFeatures(tableId: number, name: string, maxEntries: number): TableFeatures {
-  return { tableId, name, metadataMatch: 0n, metadataWrite: 0n, config: 0, maxEntries, properties: [] };
+/**
+ * What the core can say of a table the provider did not describe: the instructions and next
+ * tables the core enforces; no claims about matches or actions (those are the provider's).
+ * Every required property is present, as ovs-ofctl insists.
+ */
+function defaultFeatures(tableId: number, nTables: number, name: string, maxEntries: number): TableFeatures {
+  const last = tableId === nTables - 1;
+  return describeTable({
+    tableId,
+    name,
+    maxEntries,
+    metadataMatch: 0n,
+    metadataWrite: 0n,
+    instructions: last ? ["APPLY_ACTIONS"] : ["APPLY_ACTIONS", "GOTO_TABLE"],
+    nextTables: Array.from({ length: nTables - tableId - 1 }, (_, i) => tableId + 1 + i),
+    writeActions: [],
+    applyActions: [],
+    match: [],
+    wildcards: [],
+    writeSetfield: [],
+    applySetfield: [],
+  });
 }

@@ -7,7 +7,9 @@
 import { OFPP } from "../openflow/actions.js";
 import type { OfError } from "../openflow/errors.js";
 import { OFPPF, OFPPS, type PortDesc } from "../openflow/messages.js";
-import type { GroupMod, PortStats } from "../openflow/multipart-types.js";
+import { OxmField } from "../openflow/match.js";
+import type { GroupMod, PortStats, TableFeatures } from "../openflow/multipart-types.js";
+import { describeTable } from "../openflow/table-features.js";
 import type { Operation, OperationType } from "./operation.js";
 import type {
   PacketOut,
@@ -50,6 +52,49 @@ export function makePort(portNo: number): PortDesc {
   };
 }
 
+/** Fields the scripted tables claim to match (every one maskable, every one optional). */
+const SCRIPTED_FIELDS: readonly OxmField[] = [
+  OxmField.IN_PORT,
+  OxmField.METADATA,
+  OxmField.ETH_DST,
+  OxmField.ETH_SRC,
+  OxmField.ETH_TYPE,
+  OxmField.VLAN_VID,
+  OxmField.VLAN_PCP,
+  OxmField.IP_DSCP,
+  OxmField.IP_PROTO,
+  OxmField.IPV4_SRC,
+  OxmField.IPV4_DST,
+  OxmField.TCP_SRC,
+  OxmField.TCP_DST,
+  OxmField.UDP_SRC,
+  OxmField.UDP_DST,
+  OxmField.ARP_OP,
+  OxmField.ARP_SPA,
+  OxmField.ARP_TPA,
+  OxmField.IPV6_SRC,
+  OxmField.IPV6_DST,
+];
+
+function scriptedFeatures(tableId: number, nTables: number): TableFeatures {
+  const last = tableId === nTables - 1;
+  return describeTable({
+    tableId,
+    name: `table${tableId}`,
+    maxEntries: 65536,
+    metadataMatch: 0n,
+    metadataWrite: 0n,
+    instructions: last ? ["APPLY_ACTIONS", "CLEAR_ACTIONS"] : ["APPLY_ACTIONS", "CLEAR_ACTIONS", "GOTO_TABLE"],
+    nextTables: Array.from({ length: nTables - tableId - 1 }, (_, i) => tableId + 1 + i),
+    writeActions: [],
+    applyActions: ["output", "group", "set_field", "push_vlan", "pop_vlan", "dec_nw_ttl"],
+    match: SCRIPTED_FIELDS.map((field) => ({ field, maskable: true })),
+    wildcards: SCRIPTED_FIELDS,
+    writeSetfield: [],
+    applySetfield: [OxmField.ETH_DST, OxmField.ETH_SRC, OxmField.VLAN_VID, OxmField.IPV4_SRC, OxmField.IPV4_DST],
+  });
+}
+
 export class ScriptedProvider implements Provider {
   readonly name = "scripted";
   core: ProviderCore | undefined;
@@ -79,7 +124,12 @@ export class ScriptedProvider implements Provider {
     const tables = options.tables ?? 4;
     this.#tables =
       typeof tables === "number"
-        ? Array.from({ length: tables }, (_, i) => ({ name: `table${i}`, maxEntries: 65536, wildcards: 0x3fffff }))
+        ? Array.from({ length: tables }, (_, i) => ({
+            name: `table${i}`,
+            maxEntries: 65536,
+            wildcards: 0x3fffff,
+            features: scriptedFeatures(i, tables),
+          }))
         : tables;
     const ports = options.ports ?? 4;
     this.#ports = typeof ports === "number" ? Array.from({ length: ports }, (_, i) => makePort(i + 1)) : ports;

@@ -69,6 +69,11 @@ describe("switch requests", () => {
       type: "table_features",
       tables: [{ tableId: 0, maxEntries: 1_048_576 }, { tableId: 1, maxEntries: 65_536 }],
     });
+    // A table the provider did not describe still carries every property ovs-ofctl requires.
+    const tf = lastReply(c);
+    const required = ["instructions", "next_tables", "write_actions", "apply_actions", "match", "wildcards", "write_setfield", "apply_setfield"];
+    expect(tf.type === "table_features" && tf.tables.map((t) => required.filter((r) => !t.properties.some((p) => p.type === r)))).toEqual([[], []]);
+    expect(tf.type === "table_features" && tf.tables[0]!.properties.find((p) => p.type === "next_tables")).toEqual({ type: "next_tables", tableIds: [1] });
     cm.submit(c, {
       type: "multipart_request",
       body: { type: "table_features", flags: 0, tables: [{ tableId: 0, name: "x", metadataMatch: 0n, metadataWrite: 0n, config: 0, maxEntries: 1, properties: [] }] },
