@@ -156,9 +156,9 @@ export const OF_ERRORS = {
 
   TABLE_FEATURES_FAILED_BAD_TABLE: { of13: e(13, 0), of10: UNENCODABLE },
   TABLE_FEATURES_FAILED_BAD_METADATA: { of13: e(13, 1), of10: UNENCODABLE },
-  TABLE_FEATURES_FAILED_BAD_TYPE: { of13: e(13, 2), of10: UNENCODABLE },
-  TABLE_FEATURES_FAILED_BAD_LEN: { of13: e(13, 3), of10: UNENCODABLE },
-  TABLE_FEATURES_FAILED_BAD_ARGUMENT: { of13: e(13, 4), of10: UNENCODABLE },
+  TABLE_FEATURES_FAILED_BAD_TYPE: { of13: e(13, 2), of10: nx(13, 2) }, // OVS: OFPBPC_* (property errors)
+  TABLE_FEATURES_FAILED_BAD_LEN: { of13: e(13, 3), of10: nx(13, 3) }, // OVS: OFPBPC_* (property errors)
+  TABLE_FEATURES_FAILED_BAD_ARGUMENT: { of13: e(13, 4), of10: nx(13, 4) }, // OVS: OFPBPC_* (property errors)
   TABLE_FEATURES_FAILED_EPERM: { of13: e(13, 5), of10: UNENCODABLE },
 } as const satisfies Record<string, ErrorSpec>;
 
