@@ -83,4 +83,29 @@ describe("HELLO", () => {
     expect(theirs.version).toBe(0x01);
     expect(theirs.bytes.length).toBe(8);
   });
+
+  it("takes HELLO and a request in one segment, and a request written a byte at a time", async () => {
+    const { endpoint, connect } = await start();
+    const c = await connect();
+    c.socket.setNoDelay(true);
+    const ready = endpoint.nextConnected();
+    c.send(Buffer.concat([helloBytes(0x04, [0x04]), featuresRequest(0x04, 21)]));
+    await ready;
+    expect((await c.next(OFPT.FEATURES_REPLY)).xid).toBe(21);
+    const request = featuresRequest(0x04, 22);
+    for (const byte of request) {
+      await new Promise<void>((resolve) => c.socket.write(Uint8Array.of(byte), () => resolve()));
+    }
+    expect((await c.next(OFPT.FEATURES_REPLY, (f) => f.xid === 22)).xid).toBe(22);
+  });
+
+  it("a first message that is not HELLO ends the connection with HELLO_FAILED", async () => {
+    const { endpoint, connect } = await start();
+    const c = await connect();
+    c.send(featuresRequest(0x04, 5));
+    const err = await c.next(OFPT.ERROR);
+    expect(errorOf(err)).toMatchObject({ type: 0, code: 0 });
+    await c.whenClosed();
+    expect(endpoint.connectedIds).toEqual([]);
+  });
 });
