@@ -371,8 +371,9 @@ export class OfConn implements OfConnView {
     }
     const version = negotiateVersion(this.versions, peerVersion, decoded.versions);
     if (version === undefined) {
-      const offered = decoded.versions ?? [`<=0x${peerVersion.toString(16)}`];
-      this.failHello(peerVersion, raw, `no common OpenFlow version: we allow ${this.versions.join(",")}, peer ${offered.join(",")}`);
+      const hex = (v: number) => `0x${v.toString(16).padStart(2, "0")}`;
+      const offered = decoded.versions?.map(hex).join(", ") ?? `up to ${hex(peerVersion)}`;
+      this.failHello(peerVersion, raw, `We support versions ${this.versions.map(hex).join(", ")}; you support ${offered}.`);
       return;
     }
     this.negotiated = version;
@@ -382,9 +383,11 @@ export class OfConn implements OfConnView {
     this.hooks.onReady?.(this);
   }
 
+  /** HELLO_FAILED/INCOMPATIBLE carries an ASCII explanation, not a quote (OpenFlow 1.3.5 §7.4.1). */
   private failHello(peerVersion: number, raw: Uint8Array, why: string): void {
     const error = ofError("HELLO_FAILED_INCOMPATIBLE", why);
-    this.sendQueue.push(wire.encodeError(errorVersionFor(peerVersion), readXid(raw), error, raw), "reply");
+    const text = new TextEncoder().encode(why);
+    this.sendQueue.push(wire.encodeError(errorVersionFor(peerVersion), readXid(raw), error, text), "reply");
     this.close(why);
   }
 

@@ -71,6 +71,8 @@ describe("HELLO", () => {
     c.send(helloBytes(0x04, [0x04]));
     const err = await c.next(OFPT.ERROR);
     expect(errorOf(err)).toMatchObject({ type: 0, code: 0 });
+    // The data is an ASCII explanation (OpenFlow 1.3.5 §7.4.1).
+    expect(errorOf(err).data.toString("ascii")).toBe("We support versions 0x01; you support 0x04.");
     await c.whenClosed();
     expect(endpoint.connectedIds).toEqual([]);
     expect(endpoint.disconnectedIds).toEqual([]);

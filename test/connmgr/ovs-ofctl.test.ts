@@ -92,4 +92,17 @@ describe("ovs-ofctl show", () => {
       ports = [port(1), port(2)];
     }
   });
+
+  it("no common version: ovs-ofctl -O OpenFlow13 against an OpenFlow 1.0-only switch fails", async () => {
+    const endpoint = new ShowEndpoint();
+    manager = new ConnManager(endpoint, { versions: [0x01] });
+    const listener = await manager.listen({ port: 0 });
+    const failure = await run("ovs-ofctl", ["-O", "OpenFlow13", "--no-names", "show", `tcp:127.0.0.1:${listener.port}`], { timeout: 15_000 }).then(
+      () => undefined,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failure?.code).not.toBe(0);
+    expect(failure?.stderr ?? "").toMatch(/version|Protocol error/i);
+    expect(endpoint.seen).toEqual([]);
+  });
 });
