@@ -27,19 +27,25 @@ export interface RuleQuery {
   readonly outGroup: number;
 }
 
-/** The tables a request names: one, or all for 0xff; an invalid id is an error (never a silent no-op). */
-export function tablesOf(sw: Ofproto, tableId: number): FlowTable[] | OfError {
+/**
+ * The tables a request names: one, or all for 0xff; an invalid id is an error (never a
+ * silent no-op): FLOW_MOD_FAILED_BAD_TABLE_ID for a flow_mod, BAD_REQUEST_BAD_TABLE_ID for stats.
+ */
+export function tablesOf(sw: Ofproto, tableId: number, forStats = false): FlowTable[] | OfError {
   if (tableId === OFPTT_ALL) return sw.tables;
   const table = sw.tables[tableId];
   if (table === undefined) {
-    return ofError("FLOW_MOD_FAILED_BAD_TABLE_ID", `table ${tableId} does not exist (${sw.tables.length} tables)`);
+    return ofError(
+      forStats ? "BAD_REQUEST_BAD_TABLE_ID" : "FLOW_MOD_FAILED_BAD_TABLE_ID",
+      `table ${tableId} does not exist (${sw.tables.length} tables)`,
+    );
   }
   return [table];
 }
 
 /** Controller-visible rules the query selects, in table order. */
-export function collectRules(sw: Ofproto, q: RuleQuery): Rule[] | OfError {
-  const tables = tablesOf(sw, q.tableId);
+export function collectRules(sw: Ofproto, q: RuleQuery, forStats = false): Rule[] | OfError {
+  const tables = tablesOf(sw, q.tableId, forStats);
   if (!Array.isArray(tables)) return tables;
   const out: Rule[] = [];
   for (const table of tables) {

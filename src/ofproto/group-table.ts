@@ -1,9 +1,13 @@
 // The OpenFlow 1.3 group table as the core keeps it: group_mod add / modify / delete checked
 // against the groups that exist (the provider programs them and may refuse), and the
-// group desc / stats replies. Returns "done" or an OfError; never sends an error itself.
+// group desc / stats replies. Deleting a group deletes the flows that use it (a scan of
+// every table). Returns "done", "postponed" or an OfError; never sends an error itself.
 
-import type { OfConnView } from "../connmgr/endpoint.js";
-import { OFPG } from "../openflow/actions.js";
+import type { OfConnView, Request } from "../connmgr/endpoint.js";
+import { OFPG, outputGroups } from "../openflow/actions.js";
+import { OFPRR } from "../openflow/messages.js";
+import { anyPending } from "./flow-mod.js";
+import type { Rule } from "./rule.js";
 import { ofError } from "../openflow/errors.js";
 import { UNKNOWN_COUNT, type GroupDesc, type GroupMod, type GroupStats } from "../openflow/multipart-types.js";
 import type { Ofproto, Outcome } from "./ofproto.js";
@@ -13,7 +17,25 @@ export interface GroupEntry {
   readonly created: number;
 }
 
-export function handleGroupMod(sw: Ofproto, _conn: OfConnView, gm: GroupMod): Outcome {
+/** Rules whose instructions send to the group (any group for OFPG.ALL). */
+function rulesUsing(sw: Ofproto, groupId: number): Rule[] {
+  const out: Rule[] = [];
+  for (const table of sw.tables) {
+    for (const rule of table.rules) {
+      if (rule.hidden) continue;
+      const groups = outputGroups(rule.instructions);
+      if (groups.length > 0 && (groupId === OFPG.ALL || groups.includes(groupId))) out.push(rule);
+    }
+  }
+  return out;
+}
+
+/**
+ * group_mod. Deleting a group also deletes the flows that send to it (OpenFlow 1.3 §6.5),
+ * through an op group of this request (so a barrier waits for them), with flow_removed
+ * reason GROUP_DELETE; it waits while one of those flows has an operation in flight.
+ */
+export function handleGroupMod(sw: Ofproto, conn: OfConnView, request: Request, gm: GroupMod): Outcome {
   const exists = sw.groups.has(gm.groupId);
   switch (gm.command) {
     case "add":
@@ -28,11 +50,26 @@ export function handleGroupMod(sw: Ofproto, _conn: OfConnView, gm: GroupMod): Ou
       if (gm.groupId !== OFPG.ALL && !exists) return "done";
       break;
   }
+  const users = gm.command === "delete" ? rulesUsing(sw, gm.groupId) : [];
+  if (anyPending(users)) return "postponed";
+  if (users.length > 0 && sw.pendingGroupCount >= sw.maxPendingGroups) return "postponed";
   const error = sw.provider.groupMod(gm);
   if (error !== undefined) return error;
   if (gm.command === "delete") {
     if (gm.groupId === OFPG.ALL) sw.groups.clear();
     else sw.groups.delete(gm.groupId);
+    if (users.length > 0) {
+      const group = sw.newGroup(conn, request);
+      for (const rule of users) {
+        const refused = sw.startDelete(group, rule, OFPRR.GROUP_DELETE);
+        if (refused !== undefined) {
+          group.recordError(refused);
+          break;
+        }
+        sw.sendFlowRemoved(rule, OFPRR.GROUP_DELETE);
+      }
+      sw.submit(group);
+    }
   } else {
     const created = gm.command === "modify" ? sw.groups.get(gm.groupId)!.created : sw.now();
     sw.groups.set(gm.groupId, { desc: { groupType: gm.groupType, groupId: gm.groupId, buckets: gm.buckets }, created });

@@ -204,7 +204,7 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
       case "port_mod":
         return this.#unlessSlave(conn) ?? handlePortMod(this, msg);
       case "group_mod":
-        return this.#unlessSlave(conn) ?? handleGroupMod(this, conn, msg.body);
+        return this.#unlessSlave(conn) ?? handleGroupMod(this, conn, request, msg.body);
       case "meter_mod":
         // Meters are not in round 1 (DESIGN.md §2): refused, never a silent success.
         return (

@@ -53,7 +53,7 @@ function buildReply(sw: Ofproto, _conn: OfConnView, body: MultipartRequest): Mul
       };
     case "flow":
     case "aggregate": {
-      const rules = collectRules(sw, { ...body, strict: false, priority: 0 });
+      const rules = collectRules(sw, { ...body, strict: false, priority: 0 }, true);
       if (!Array.isArray(rules)) return rules;
       if (anyPending(rules)) return "postponed";
       if (body.type === "aggregate") {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { OFPG, OFPP } from "../../src/openflow/actions.js";
 import { ofError } from "../../src/openflow/errors.js";
-import { OFP_NO_BUFFER, OFPPC, OFPPR } from "../../src/openflow/messages.js";
+import { OFP_NO_BUFFER, OFPFF, OFPPC, OFPPR, OFPRR } from "../../src/openflow/messages.js";
 import { UNKNOWN_COUNT, type MultipartRequest } from "../../src/openflow/multipart-types.js";
 import { actions, flowMod, ipDst, makeSwitch, output, settle } from "./harness.js";
 
@@ -147,7 +147,7 @@ describe("flow and aggregate stats", () => {
     expect(flows({ cookie: 1n, cookieMask: 0xffn })).toEqual([[0, 1n]]);
     expect(flows({ outPort: 2 })).toEqual([[1, 2n]]);
     flows({ tableId: 9 });
-    expect(c.errors.map((e) => e.error.name)).toEqual(["FLOW_MOD_FAILED_BAD_TABLE_ID"]);
+    expect(c.errors.map((e) => e.error.name)).toEqual(["BAD_REQUEST_BAD_TABLE_ID"]);
   });
 });
 
@@ -170,6 +170,30 @@ describe("groups and meters", () => {
     provider.groupModError = ofError("GROUP_MOD_FAILED_OUT_OF_GROUPS", "full");
     gm("add", 3);
     expect(c.errors.at(-1)!.error.name).toBe("GROUP_MOD_FAILED_OUT_OF_GROUPS");
+  });
+
+  it("deleting a group deletes the flows that send to it, with flow_removed reason GROUP_DELETE", async () => {
+    const { sw, provider, cm } = await makeSwitch();
+    const c = cm.connect(0x04);
+    cm.submit(c, { type: "group_mod", body: { command: "add", groupType: "all", groupId: 5, buckets: [] } });
+    const toGroup = { ...actions(), applyActions: [{ type: "group" as const, groupId: 5 }] };
+    cm.submit(c, flowMod("add", { match: ipDst(1), instructions: toGroup, flags: OFPFF.SEND_FLOW_REM }));
+    cm.submit(c, flowMod("add", { match: ipDst(2), instructions: actions(1) }));
+    // The flow's ADD is still in flight: the group delete waits for it.
+    cm.submit(c, { type: "group_mod", body: { command: "delete", groupType: "all", groupId: 5, buckets: [] } });
+    expect(c.queue).toHaveLength(1);
+    provider.completeAll();
+    await settle();
+    expect(c.queue).toHaveLength(0);
+    expect(provider.pending.map((op) => [op.type, op.reason, op.rule.match])).toEqual([["delete", OFPRR.GROUP_DELETE, ipDst(1)]]);
+    expect(cm.asyncSent.map((a) => a.reason)).toEqual([OFPRR.GROUP_DELETE]);
+    cm.submit(c, { type: "barrier_request" });
+    expect(c.sentOf("barrier_reply")).toEqual([]);
+    provider.completeAll();
+    await settle();
+    expect(c.sentOf("barrier_reply")).toHaveLength(1);
+    expect(sw.groups.size).toBe(0);
+    expect([...sw.tables[0]!.rules].map((r) => r.match)).toEqual([ipDst(2)]);
   });
 
   it("meters: meter_mod is refused with OUT_OF_METERS and meter features report none", async () => {
