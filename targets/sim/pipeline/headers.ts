@@ -62,9 +62,12 @@ export const HEADER_LAYOUTS: readonly HeaderLayout<string>[] = [
 export class Header<F extends string> {
   valid = false;
   private readonly v: bigint[];
+  /** Where the header was extracted from, while no field has changed since (emit copies it). */
+  private src: Uint8Array | undefined;
+  private srcOff = 0;
 
   constructor(readonly layout: HeaderLayout<F>) {
-    this.v = layout.fields.map(() => 0n);
+    this.v = new Array<bigint>(layout.fields.length).fill(0n);
   }
 
   get(f: F): bigint {
@@ -75,6 +78,7 @@ export class Header<F extends string> {
   set(f: F, x: bigint): void {
     const i = this.layout.at[f];
     this.v[i] = x & (this.layout.masks[i] as bigint);
+    this.src = undefined;
   }
 
   /** P4 setValid(): the fields keep whatever they held (the program assigns them all). */
@@ -86,28 +90,31 @@ export class Header<F extends string> {
     this.valid = false;
   }
 
-  copyFrom(other: Header<F>): void {
-    this.valid = other.valid;
-    for (let i = 0; i < this.v.length; i++) this.v[i] = other.v[i] as bigint;
-  }
-
   /** packet.extract: false (and the header stays invalid) when the frame is too short. */
   extract(frame: Uint8Array, offset: number): boolean {
     const n = this.layout.bytes;
     if (offset + n > frame.length) return false;
     let all = 0n;
-    for (let i = 0; i < n; i++) all = (all << 8n) | BigInt(frame[offset + i] as number);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const word = (((frame[offset + i] as number) << 24) >>> 0) + ((frame[offset + i + 1] as number) << 16) +
+        ((frame[offset + i + 2] as number) << 8) + (frame[offset + i + 3] as number);
+      all = (all << 32n) | BigInt(word);
+    }
+    for (; i < n; i++) all = (all << 8n) | BigInt(frame[offset + i] as number);
     const fields = this.layout.fields;
-    for (let i = fields.length - 1; i >= 0; i--) {
-      const w = (fields[i] as readonly [F, number])[1];
-      this.v[i] = all & (this.layout.masks[i] as bigint);
+    for (let f = fields.length - 1; f >= 0; f--) {
+      const w = (fields[f] as readonly [F, number])[1];
+      this.v[f] = all & (this.layout.masks[f] as bigint);
       all >>= BigInt(w);
     }
     this.valid = true;
+    this.src = frame;
+    this.srcOff = offset;
     return true;
   }
 
-  /** The header's bytes (whether valid or not). */
+  /** The header's bytes (whether valid or not) as one big-endian value. */
   pack(): bigint {
     let all = 0n;
     const fields = this.layout.fields;
@@ -119,10 +126,23 @@ export class Header<F extends string> {
 
   /** Writes the header at `offset`; returns the offset after it. */
   emitInto(out: Uint8Array, offset: number): number {
-    let all = this.pack();
     const n = this.layout.bytes;
-    for (let i = n - 1; i >= 0; i--) {
-      out[offset + i] = Number(all & 0xffn);
+    if (this.src !== undefined) {
+      out.set(this.src.subarray(this.srcOff, this.srcOff + n), offset);
+      return offset + n;
+    }
+    let all = this.pack();
+    let i = n;
+    for (; i >= 4; i -= 4) {
+      const word = Number(all & 0xffffffffn);
+      out[offset + i - 1] = word & 0xff;
+      out[offset + i - 2] = (word >>> 8) & 0xff;
+      out[offset + i - 3] = (word >>> 16) & 0xff;
+      out[offset + i - 4] = word >>> 24;
+      all >>= 32n;
+    }
+    for (; i > 0; i--) {
+      out[offset + i - 1] = Number(all & 0xffn);
       all >>= 8n;
     }
     return offset + n;
