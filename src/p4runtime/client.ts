@@ -192,7 +192,9 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
         this.connectWaiter = undefined;
         this.dropStream();
         this.step({ kind: "stream-lost" });
-        w?.reject(new P4RuntimeError(Code.DEADLINE_EXCEEDED, `P4Runtime target ${this.address} gave no arbitration answer within ${ms} ms`, this.address));
+        const err = new P4RuntimeError(Code.DEADLINE_EXCEEDED, `P4Runtime target ${this.address} gave no arbitration answer within ${ms} ms`, this.address);
+        w?.reject(err);
+        if (this.everConnected) this.scheduleReconnect(err, true);
       }, ms);
       this.connectWaiter = { resolve, reject, timer };
       this.openStream();
@@ -329,12 +331,9 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
     if (w) {
       this.connectWaiter = undefined;
       clearTimeout(w.timer);
-      if (!this.everConnected) {
-        w.reject(err);
-        return;
-      }
+      w.reject(err);
       // A reconnect attempt failed: try again later.
-      this.scheduleReconnect(err, true);
+      if (this.everConnected) this.scheduleReconnect(err, true);
       return;
     }
     this.emit("disconnected", err);

@@ -162,6 +162,10 @@ describe("P4Runtime client over gRPC", () => {
     t.stop();
     await down;
     expect(c.isPrimary).toBe(false);
+    // while the target is away, attempts fail and are reported with the next delay
+    const [err, delay] = (await once(c, "reconnectFailed")) as [Error, number];
+    expect(err.message).toMatch(/unreachable/);
+    expect(delay).toBeGreaterThan(0);
     const back = new FakeP4Runtime();
     cleanups.push(() => back.stop());
     await startOnPort(back, port);
