@@ -91,6 +91,8 @@ export class TestConnManager implements ConnManagerPort {
   readonly packetIns: PacketInEvent[] = [];
   readonly asyncSent: { msg: OfMessage; reason: number; kind: "flowRemoved" | "portStatus" }[] = [];
   wakes = 0;
+  /** Every request the core answered "done", in the order it did. */
+  readonly handled: Request[] = [];
   #xid = 100;
 
   constructor(readonly sw: Ofproto) {
@@ -119,7 +121,7 @@ export class TestConnManager implements ConnManagerPort {
   pump(conn: TestConn): void {
     while (conn.queue.length > 0) {
       if (this.sw.handle(conn, conn.queue[0]!) === "postponed") return;
-      conn.queue.shift();
+      this.handled.push(conn.queue.shift()!);
     }
   }
 
