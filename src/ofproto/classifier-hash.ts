@@ -49,3 +49,15 @@ export function mixValue(h: number, bits: number, v: bigint, mask: readonly numb
   }
   return h;
 }
+
+const ONES: readonly (readonly number[])[] = [[], [0xffffffff], [0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]];
+
+/** Hash of a mask pattern (field ids and masks), without allocating for fields up to 53 bits. */
+export function patternHash(fields: readonly { readonly field: number; readonly mask: bigint }[], bitsOf: (field: number) => number): number {
+  let h = 0x5eed;
+  for (const f of fields) {
+    const bits = bitsOf(f.field);
+    h = mixValue(mixWord(h, f.field), bits, f.mask, ONES[Math.ceil(bits / 32)]!);
+  }
+  return finishHash(h);
+}

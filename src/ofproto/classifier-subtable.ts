@@ -5,8 +5,15 @@
 // priority order between subtables (the Classifier does).
 
 import { OXM_FIELD_BITS, type Match, type OxmField } from "../openflow/match.js";
-import { slotAdd, slotRemove, slotReplace, slotRules, type Slot } from "./classifier-bucket.js";
-import { finishHash, maskWords, mixValue, mixWord } from "./classifier-hash.js";
+import { Many, slotAdd, slotRemove, slotReplace, slotRules, type Slot } from "./classifier-bucket.js";
+import { finishHash, maskWords, mixValue, mixWord, patternHash } from "./classifier-hash.js";
+
+const bitsOf = (field: OxmField): number => OXM_FIELD_BITS[field];
+
+/** The hash of a match's mask pattern, equal to `new Pattern(match).hash` without building it. */
+export function patternHashOf(match: Match): number {
+  return patternHash(match, bitsOf);
+}
 
 export interface RuleLike {
   readonly match: Match;
@@ -22,18 +29,14 @@ export class Pattern {
   readonly hash: number;
 
   constructor(fields: readonly { readonly field: OxmField; readonly mask: bigint }[]) {
-    let h = 0x5eed;
     for (const f of fields) {
       const bits = OXM_FIELD_BITS[f.field];
-      const words = maskWords(f.mask, bits);
       this.fields.push(f.field);
       this.bits.push(bits);
       this.masks.push(f.mask);
-      this.words.push(words);
-      h = mixWord(h, f.field);
-      for (const w of words) h = mixWord(h, w);
+      this.words.push(maskWords(f.mask, bits));
     }
-    this.hash = finishHash(h);
+    this.hash = patternHash(fields, bitsOf);
   }
 
   get length(): number {
@@ -132,7 +135,8 @@ export class Subtable<R extends RuleLike> {
   find(match: Match, priority: number): R | undefined {
     const slot = this.rules.get(this.pattern.hashMatch(match));
     if (slot === undefined) return undefined;
-    for (const r of slotRules(slot)) {
+    if (!(slot instanceof Many)) return slot.priority === priority && sameValues(slot.match, match) ? slot : undefined;
+    for (const r of slot.items) {
       if (r.priority === priority && sameValues(r.match, match)) return r;
     }
     return undefined;

@@ -27,8 +27,8 @@
 // visited.
 
 import { matchCovers, matchesOverlap, type Match, type OxmField } from "../openflow/match.js";
-import { slotRules } from "./classifier-bucket.js";
-import { DEFAULT_INDEX_POLICY, Pattern, Subtable, type IndexPolicy } from "./classifier-subtable.js";
+import { Many, slotRules } from "./classifier-bucket.js";
+import { DEFAULT_INDEX_POLICY, Pattern, Subtable, patternHashOf, type IndexPolicy } from "./classifier-subtable.js";
 
 export type { IndexPolicy };
 
@@ -152,7 +152,12 @@ export class Classifier<R extends ClassifierRule> {
       if (h < 0) continue;
       const slot = sub.rules.get(h);
       if (slot === undefined) continue;
-      for (const r of slotRules(slot)) {
+      if (!(slot instanceof Many)) {
+        this.#visited++;
+        if ((best === undefined || slot.priority > best.priority) && packetMatches(slot.match, packet)) best = slot;
+        continue;
+      }
+      for (const r of slot.items) {
         this.#visited++;
         if ((best === undefined || r.priority > best.priority) && packetMatches(r.match, packet)) best = r;
       }
@@ -207,11 +212,6 @@ export class Classifier<R extends ClassifierRule> {
     this.#subtables.sort((a, b) => b.maxPriority - a.maxPriority);
     this.#orderDirty = false;
   }
-}
-
-/** The pattern hash of a match, computed without building a Pattern (same as Pattern.hash). */
-function patternHashOf(match: Match): number {
-  return new Pattern(match).hash;
 }
 
 /**

@@ -68,7 +68,17 @@ function packetMatchesRef(match: Match, packet: PacketKey): boolean {
 
 // A handful of fields with small value domains, so that equal, covering and overlapping
 // matches are common.
-const FIELDS = [OxmField.IN_PORT, OxmField.ETH_TYPE, OxmField.IP_PROTO, OxmField.IPV4_DST, OxmField.TCP_DST] as const;
+// Widths 8..32 bits, 48 (ETH_DST) and 64/128 (METADATA, IPV6_DST) take different hash paths.
+const FIELDS = [
+  OxmField.IN_PORT,
+  OxmField.METADATA,
+  OxmField.ETH_DST,
+  OxmField.ETH_TYPE,
+  OxmField.IP_PROTO,
+  OxmField.IPV4_DST,
+  OxmField.TCP_DST,
+  OxmField.IPV6_DST,
+] as const;
 
 // Few masks per field (full, a prefix, a few low bits), so that rules share subtables.
 function maskArb(field: OxmField): fc.Arbitrary<bigint> {
@@ -100,6 +110,8 @@ const TEMPLATES: readonly (readonly OxmField[])[] = [
   [OxmField.ETH_TYPE, OxmField.IPV4_DST],
   [OxmField.ETH_TYPE, OxmField.IP_PROTO, OxmField.TCP_DST],
   [OxmField.IN_PORT, OxmField.ETH_TYPE, OxmField.IPV4_DST],
+  [OxmField.IN_PORT, OxmField.ETH_DST],
+  [OxmField.METADATA, OxmField.ETH_TYPE, OxmField.IPV6_DST],
 ];
 const templateMatchArb: fc.Arbitrary<Match> = fc.constantFrom(...TEMPLATES).chain((fields) =>
   fc
