@@ -6,6 +6,7 @@
 //   node --expose-gc bench/classifier.mjs /tmp/ofp4-build [rules=1000000]
 
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 
 const build = path.resolve(process.argv[2] ?? "dist");
