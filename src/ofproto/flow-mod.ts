@@ -1,7 +1,9 @@
 // flow_mod: add, modify, modify_strict, delete, delete_strict (DESIGN.md §2), and the rule
 // collection (loose or strict, cookie/cookie_mask, out_port, out_group, table 0xff) that the
 // flow and aggregate stats share. Each handler returns "done" (started or answered),
-// "postponed" (a postpone rule holds) or an OfError; it never sends an error itself.
+// "postponed" (a postpone rule holds) or an OfError; it never sends an error itself. When
+// the provider refuses one rule of a multi-rule MODIFY/DELETE, the rules after it are not
+// started and the refusal is the group's error, sent once the started ones complete.
 
 import type { OfConnView, Request } from "../connmgr/endpoint.js";
 import { OFPG, OFPP, outputGroups, outputPorts, type Action, type Instructions } from "../openflow/actions.js";

@@ -188,6 +188,8 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
    */
   handle(conn: OfConnView, request: Request): HandleResult {
     if (this.#state === "flush") return "postponed";
+    // A connection the core was not told about yet is one now (its groups must be counted).
+    if (!this.#conns.has(conn)) this.connected(conn);
     const outcome = this.#dispatch(conn, request);
     if (outcome === "done" || outcome === "postponed") return outcome;
     this.#sendError(conn, outcome, request);

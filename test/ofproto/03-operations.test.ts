@@ -80,6 +80,35 @@ describe("3.3 asynchronous errors", () => {
     expect(c.errors.map((e) => [e.error.name, e.request.xid])).toEqual([["BAD_ACTION_BAD_OUT_PORT", mxid]]);
   });
 
+  it("a refusal in the middle of a multi-rule MODIFY stops there; the error follows the started ones", async () => {
+    const { provider, cm } = await makeSwitch();
+    const c = cm.connect();
+    for (const n of [1, 2, 3]) cm.submit(c, flowMod("add", { match: ipDst(n), instructions: actions(1) }));
+    provider.completeAll();
+    await settle();
+    let seen = 0;
+    provider.refuse = (op) => (op.type === "modify" && ++seen === 2 ? ofError("BAD_ACTION_UNSUPPORTED_ORDER", "second rule") : undefined);
+    const xid = cm.submit(c, flowMod("modify", { tableId: 0xff, instructions: actions(2) }));
+    expect(provider.pending).toHaveLength(1);
+    expect(c.errors).toEqual([]);
+    provider.completeAll();
+    expect(c.errors.map((e) => [e.error.name, e.request.xid])).toEqual([["BAD_ACTION_UNSUPPORTED_ORDER", xid]]);
+    await settle();
+    expect(summary(dumpFlows(cm, c) as never)).toEqual(["32768:1", "32768:1", "32768:2"]);
+  });
+
+  it("a request from a connection the core was not told about still counts for its barrier", async () => {
+    const { sw, provider, cm } = await makeSwitch();
+    const c = cm.connect();
+    sw.disconnected(c); // the core forgets it; connmgr still feeds it
+    cm.submit(c, flowMod("add", { match: ipDst(1) }));
+    cm.submit(c, { type: "barrier_request" });
+    expect(c.sentOf("barrier_reply")).toEqual([]);
+    provider.completeAll();
+    await settle();
+    expect(c.sentOf("barrier_reply")).toHaveLength(1);
+  });
+
   it("a closed connection's groups keep running; their errors go nowhere", async () => {
     const { sw, provider, cm } = await makeSwitch();
     const c = cm.connect();

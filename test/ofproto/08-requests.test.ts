@@ -73,6 +73,16 @@ describe("ports", () => {
     expect(cm.asyncSent.map((a) => a.reason)).toEqual([OFPPR.DELETE, OFPPR.ADD]);
   });
 
+  it("target lost, regained and reconciled move the target state", async () => {
+    const { sw, provider } = await makeSwitch();
+    provider.core!.targetLost("stream closed");
+    expect(sw.targetState).toBe("lost");
+    provider.core!.targetRegained();
+    expect(sw.targetState).toBe("reconciling");
+    provider.core!.reconciliationFinished();
+    expect(sw.targetState).toBe("connected");
+  });
+
   it("packet-in goes to connmgr unless the port says no packet-in", async () => {
     const { sw, provider, cm } = await makeSwitch();
     const ev = { reason: 0, tableId: 0, cookie: 0n, match: [], inPort: 1, data: frame, maxLen: "miss_send_len" as const };
