@@ -1,6 +1,7 @@
 // Expiry (DESIGN.md §2): a rule past its hard timeout (counted from creation, or from a
 // MODIFY that asked OFPFF_RESET_COUNTS) or its idle timeout (counted from the provider's
-// last-used time, or creation) sends flow_removed if it asked to, with its final counters,
+// last-used time, or creation; or at once on the target's idle-timeout notification) sends
+// flow_removed if it asked to, with its final counters,
 // and is deleted through an unattached op group. Rules with an operation in flight wait.
 
 import { OFPRR } from "../openflow/messages.js";
@@ -20,12 +21,23 @@ export function expiryReason(sw: Ofproto, rule: Rule, now: number): { reason: nu
 }
 
 export function runExpiry(sw: Ofproto, now: number): void {
-  const expired: { rule: Rule; reason: number; stats?: RuleStats }[] = [];
+  const expired: Expired[] = [];
   for (const rule of sw.expirable) {
     if (rule.pendingOp !== undefined) continue;
     const why = expiryReason(sw, rule, now);
     if (why !== undefined) expired.push({ rule, ...why });
   }
+  expire(sw, expired);
+}
+
+interface Expired {
+  readonly rule: Rule;
+  readonly reason: number;
+  readonly stats?: RuleStats;
+}
+
+/** Deletes expired rules through one unattached group, each with its flow_removed. */
+export function expire(sw: Ofproto, expired: readonly Expired[]): void {
   if (expired.length === 0) return;
   const group = sw.newGroup(undefined, undefined);
   for (const { rule, reason, stats } of expired) {

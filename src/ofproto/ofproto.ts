@@ -18,7 +18,7 @@ import { ofError, type OfError } from "../openflow/errors.js";
 import { OFP_NO_BUFFER, OFPFF, OFPPC, OFPPR, OFPRR, type FlowRemoved, type OfMessage, type PortDesc } from "../openflow/messages.js";
 import { UNKNOWN_COUNT } from "../openflow/multipart-types.js";
 import { handleConfigRequest } from "./config.js";
-import { runExpiry } from "./expiry.js";
+import { expire, runExpiry } from "./expiry.js";
 import { handleFlowMod } from "./flow-mod.js";
 import { Operation, type OperationSink } from "./operation.js";
 import { OpGroup } from "./opgroup.js";
@@ -602,6 +602,13 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
     this.targetState = "connected";
     this.log.info("reconciliation finished");
     this.#scheduleWake();
+  }
+
+  ruleIdleTimedOut(rule: Rule): void {
+    const table = this.tables[rule.tableId];
+    if (this.#state !== "normal" || rule.idleTimeout === 0 || rule.pendingOp !== undefined) return;
+    if (table === undefined || table.rules.findExact(rule.match, rule.priority) !== rule) return;
+    expire(this, [{ rule, reason: OFPRR.IDLE_TIMEOUT }]);
   }
 
   *rules(): IterableIterator<Rule> {

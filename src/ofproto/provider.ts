@@ -136,6 +136,11 @@ export interface ProviderCore {
   targetRegained(): void;
   /** The target's tables are the core's again. */
   reconciliationFinished(): void;
+  /**
+   * The target says the rule's entry has been idle for its idle timeout (a P4Runtime
+   * IdleTimeoutNotification): the core expires it now unless an operation is in flight.
+   */
+  ruleIdleTimedOut(rule: Rule): void;
   /** Every rule in the tables, hidden ones and pending ADDs included, pending deletions not (for reconciliation). */
   rules(): Iterable<Rule>;
   /** Milliseconds on the core's clock (for RuleStats.lastUsed). */

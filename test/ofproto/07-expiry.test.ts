@@ -90,6 +90,23 @@ describe("idle timeout", () => {
   });
 });
 
+describe("idle-timeout notification from the target", () => {
+  it("expires the rule at once, unless it has no idle timeout or an operation in flight", async () => {
+    const { sw, provider, cm, c, rule } = await ruleWith({ idleTimeout: 30, flags: OFPFF.SEND_FLOW_REM });
+    cm.submit(c, flowMod("add", { match: ipDst(2), instructions: actions(2) }));
+    provider.completeAll();
+    const plain = sw.tables[0]!.rules.findExact(ipDst(2), 0x8000)!;
+    provider.core!.ruleIdleTimedOut(plain);
+    expect(provider.pending).toEqual([]);
+    provider.core!.ruleIdleTimedOut(rule);
+    expect(provider.pending.map((op) => [op.type, op.reason, op.rule])).toEqual([["delete", OFPRR.IDLE_TIMEOUT, rule]]);
+    expect(cm.asyncSent.map((a) => a.reason)).toEqual([OFPRR.IDLE_TIMEOUT]);
+    // A second notification for the same rule (its DELETE in flight) does nothing.
+    provider.core!.ruleIdleTimedOut(rule);
+    expect(provider.pending).toHaveLength(1);
+  });
+});
+
 describe("expiry waits", () => {
   it("for a rule with an operation in flight", async () => {
     const { sw, provider, cm, c, clock } = await ruleWith({ hardTimeout: 1 });
