@@ -1,8 +1,8 @@
 // Expiry (DESIGN.md §2): a rule past its hard timeout (counted from creation, or from a
 // MODIFY that asked OFPFF_RESET_COUNTS) or its idle timeout (counted from the provider's
 // last-used time, or creation; or at once on the target's idle-timeout notification) sends
-// flow_removed if it asked to, with its final counters,
-// and is deleted through an unattached op group. Rules with an operation in flight wait.
+// flow_removed if it asked to, with its final counters, and is deleted through an
+// unattached op group. Rules with an operation in flight wait.
 
 import { OFPRR } from "../openflow/messages.js";
 import type { Ofproto } from "./ofproto.js";
