@@ -153,6 +153,21 @@ describe("P4Runtime client over gRPC", () => {
     expect(t.packetsOut.length).toBe(1);
   });
 
+  it("emits idle-timeout notifications and stream errors", async () => {
+    const t = await target();
+    const c = client(t.address, 1n);
+    await c.connect();
+    const idle = once(c, "idleTimeout");
+    t.toPrimary({ idleTimeoutNotification: { tableEntry: [{ tableId: 5, priority: 3 }], timestamp: 123n } });
+    const [n] = (await idle) as [p4.v1.IdleTimeoutNotification];
+    expect(n.tableEntry[0]!.tableId).toBe(5);
+    expect(n.timestamp).toBe(123n);
+    const se = once(c, "streamError");
+    t.toPrimary({ error: { canonicalCode: 3, message: "bad packet", packetOut: { packetOut: { payload: Uint8Array.of(1) } } } });
+    const [e] = (await se) as [p4.v1.StreamError];
+    expect([e.canonicalCode, e.message, e.details]).toEqual([3, "bad packet", "packetOut"]);
+  });
+
   it("reconnects and re-arbitrates after the target restarts", async () => {
     const t = await target();
     const c = client(t.address, 7n);

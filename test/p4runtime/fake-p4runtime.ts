@@ -165,6 +165,12 @@ export class FakeP4Runtime {
     }
   }
 
+  /** Sends any StreamMessageResponse to the primary's stream (notifications, stream errors). */
+  toPrimary(msg: p4.v1.IStreamMessageResponse): void {
+    const p = this.primary();
+    for (const [s, id] of this.streams) if (id === p) s.write(new p4.v1.StreamMessageResponse(msg));
+  }
+
   private onWrite(req: p4.v1.WriteRequest, cb: grpc.sendUnaryData<p4.v1.WriteResponse>): void {
     this.writes++;
     if (this.hangWrites) return;
