@@ -86,7 +86,7 @@ export function defaultAnswer(m: RecordedMessage, ports = 0): Uint8Array[] {
       return [r];
     }
     case 4:
-      return vendorAnswer(m, b);
+      return vendorAnswer(b);
     case 5: {
       const r = header(v, 6, 32, m.xid);
       r.writeBigUInt64BE(1n, 8);
@@ -144,7 +144,7 @@ export function defaultAnswer(m: RecordedMessage, ports = 0): Uint8Array[] {
   }
 }
 
-function vendorAnswer(m: RecordedMessage, b: Buffer): Uint8Array[] {
+function vendorAnswer(b: Buffer): Uint8Array[] {
   if (b.length < 16) return [];
   const vendor = b.readUInt32BE(8);
   const subtype = b.readUInt32BE(12);

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OFPG, OFPP, applyOnly, type Action, type Instructions } from "../../src/openflow/actions.js";
 import { decodeMessage, encodeMessage } from "../../src/openflow/codec.js";
-import { OxmField, normalizeMatch, type MatchField } from "../../src/openflow/match.js";
+import { OxmField, normalizeMatch, type Match, type MatchField } from "../../src/openflow/match.js";
 import { OFPFF, type FlowMod, type OfMessage, type OfVersion, type PortDesc } from "../../src/openflow/messages.js";
 
 const u8 = fc.integer({ min: 0, max: 0xff });
@@ -29,7 +29,7 @@ const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 const outPort = fc.oneof(fc.integer({ min: 1, max: 0xfeff }), fc.constantFrom(OFPP.IN_PORT, OFPP.TABLE, OFPP.NORMAL, OFPP.FLOOD, OFPP.ALL, OFPP.CONTROLLER, OFPP.LOCAL));
 
 /** Matches OpenFlow 1.0's ofp_match can carry (exact MACs, CIDR nw addresses, IPv4/ARP only). */
-function match10(): fc.Arbitrary<{ match: MatchField[]; proto: number | undefined }> {
+function match10(): fc.Arbitrary<{ match: Match; proto: number | undefined }> {
   const l2 = fc.record({
     inPort: opt(outPort.filter((p) => p <= 0xff00).map((p) => ({ field: OxmField.IN_PORT, value: BigInt(p), mask: full(32) }))),
     src: opt(exact(OxmField.ETH_SRC, 48)),
@@ -92,7 +92,7 @@ function match10(): fc.Arbitrary<{ match: MatchField[]; proto: number | undefine
 }
 
 /** OXM matches: OpenFlow 1.0's plus masks, IPv6, metadata, tunnel id, MPLS. */
-function match13(): fc.Arbitrary<MatchField[]> {
+function match13(): fc.Arbitrary<Match> {
   const extra = fc.record({
     metadata: opt(masked(OxmField.METADATA, 64)),
     tun: opt(masked(OxmField.TUNNEL_ID, 64)),
