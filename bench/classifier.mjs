@@ -108,6 +108,9 @@ looseDelete("ip,nw_dst=10.0.0.5/32", [F(5, 0x0800n, 0xffffn), F(12, 0x0a000005n,
 looseDelete("ip,nw_dst=10.0.1.0/24 (1st: scan)", [F(5, 0x0800n, 0xffffn), F(12, 0x0a000100n, 0xffffff00n)]);
 looseDelete("ip,nw_dst=10.0.2.0/24 (2nd: index built)", [F(5, 0x0800n, 0xffffn), F(12, 0x0a000200n, 0xffffff00n)]);
 looseDelete("ip,nw_dst=10.0.3.0/24 (3rd: indexed)", [F(5, 0x0800n, 0xffffn), F(12, 0x0a000300n, 0xffffff00n)]);
+looseDelete("in_port=3 (1st: scan)", [F(0, 3n, 0xffffffffn)]);
+looseDelete("in_port=7 (2nd: index built)", [F(0, 7n, 0xffffffffn)]);
+looseDelete("in_port=11 (3rd: indexed)", [F(0, 11n, 0xffffffffn)]);
 looseDelete("tcp,nw_src=11.0.0.9,tp_dst=80", [F(5, 0x0800n, 0xffffn), F(10, 6n, 0xffn), F(11, 0x0b000009n, 0xffffffffn), F(14, 80n, 0xffffn)]);
 
 // Overlap check of new rules (same priority as the /32s: visits the /32 subtable by probe).

@@ -26,6 +26,8 @@ export class Pattern {
   readonly bits: number[] = [];
   readonly masks: bigint[] = [];
   readonly words: number[][] = [];
+  /** 2^bits per field: packet values at or above it carry bits the field does not have. */
+  readonly limits: bigint[] = [];
   readonly hash: number;
 
   constructor(fields: readonly { readonly field: OxmField; readonly mask: bigint }[]) {
@@ -35,6 +37,7 @@ export class Pattern {
       this.bits.push(bits);
       this.masks.push(f.mask);
       this.words.push(maskWords(f.mask, bits));
+      this.limits.push(1n << BigInt(bits));
     }
     this.hash = patternHash(fields, bitsOf);
   }
@@ -79,7 +82,7 @@ export class Pattern {
     for (let i = 0; i < this.fields.length; i++) {
       let v = packet.get(this.fields[i]!);
       if (v === undefined) return -1;
-      if (v >> BigInt(this.bits[i]!) !== 0n) v = BigInt.asUintN(this.bits[i]!, v); // out-of-range input
+      if (v < 0n || v >= this.limits[i]!) v = BigInt.asUintN(this.bits[i]!, v); // bits beyond the field
       h = mixValue(h, this.bits[i]!, v, this.words[i]!);
     }
     return finishHash(h);

@@ -446,4 +446,13 @@ describe("classifier unit behaviour", () => {
     const packet = new Map([[OxmField.ETH_TYPE, 0x800n], [OxmField.IPV4_DST, ip(10, 0, 1, 1)]]);
     expect(visits(() => expect(cls.lookup(packet)?.priority).toBe(100))).toBeLessThanOrEqual(1);
   });
+
+  it("ignores packet bits beyond a field's width, as the predicate does", () => {
+    const cls = new Classifier<Rule>();
+    const r: Rule = { match: m([OxmField.ETH_TYPE, 0x800n], [OxmField.ETH_DST, 0x0200000000ffn]), priority: 1, id: 1 };
+    cls.insert(r);
+    const packet = new Map([[OxmField.ETH_TYPE, (1n << 40n) | 0x800n], [OxmField.ETH_DST, (5n << 48n) | 0x0200000000ffn]]);
+    expect(packetMatchesRef(r.match, packet)).toBe(true);
+    expect(cls.lookup(packet)).toBe(r);
+  });
 });
