@@ -214,11 +214,13 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
           ofError("METER_MOD_FAILED_OUT_OF_METERS", `meter_mod for meter ${msg.body.meterId}: this switch has no meters`)
         );
       case "table_mod":
-        if (this.#unlessSlave(conn) !== undefined) return this.#unlessSlave(conn)!;
-        if (msg.tableId !== 0xff && msg.tableId >= this.tables.length) {
-          return ofError("TABLE_MOD_FAILED_BAD_TABLE", `table_mod for table ${msg.tableId}: only ${this.tables.length} tables`);
-        }
-        return "done";
+        // OpenFlow 1.3 table config bits are deprecated: accepted for an existing table.
+        return (
+          this.#unlessSlave(conn) ??
+          (msg.tableId !== 0xff && msg.tableId >= this.tables.length
+            ? ofError("TABLE_MOD_FAILED_BAD_TABLE", `table_mod for table ${msg.tableId}: only ${this.tables.length} tables`)
+            : "done")
+        );
       case "barrier_request":
         // The barrier reply is the controller's proof that everything before it is in hardware.
         if (this.pendingGroupsOf(conn) > 0) return "postponed";

@@ -10,7 +10,8 @@
 //       datapath id, the tables (how many, names, sizes) and the ports. Rejecting means the
 //       switch cannot start.
 //   1.2 From then on the provider may call the up-calls of `ProviderCore` at any time
-//       (packetIn, portStatus, targetLost, targetRegained, reconciliationFinished).
+//       (packetIn, portStatus, targetLost, targetRegained, reconciliationFinished,
+//       ruleIdleTimedOut).
 //   1.3 `destruct()` is called once at shutdown; no call follows it.
 //
 // ── 2. The life of a rule ──────────────────────────────────────────────────────────────
