@@ -92,6 +92,8 @@ export class Pattern {
 /** A secondary index: the subtable's rules hashed under a narrower pattern (and maybe priority). */
 export class PatternIndex<R extends RuleLike> {
   readonly map = new Map<number, Slot<R>>();
+  /** The subtable's use counter when this index last answered (for eviction). */
+  lastUse = 0;
   constructor(
     readonly pattern: Pattern,
     readonly withPriority: boolean,
@@ -108,7 +110,7 @@ export interface IndexPolicy {
   readonly minRules: number;
   /** ...for a request pattern asked at least this many times (default 2)... */
   readonly minUses: number;
-  /** ...and at most this many indexes per subtable (default 4). */
+  /** ...and at most this many indexes per subtable, the least recently used evicted (default 4). */
   readonly max: number;
 }
 
@@ -126,8 +128,9 @@ export class Subtable<R extends RuleLike> {
   maxPriority = -Infinity;
   maxDirty = false;
   readonly indexes: PatternIndex<R>[] = [];
-  /** Request pattern (hash, with priority flag) → times seen; -1 = refused as unselective. */
+  /** Request pattern (hash, with priority flag) → times seen; -n: refused as unselective at size n. */
   readonly #uses = new Map<number, number>();
+  #tick = 0;
 
   constructor(
     readonly pattern: Pattern,
@@ -200,15 +203,16 @@ export class Subtable<R extends RuleLike> {
     let idx = this.indexes.find((i) => i.withPriority === withPriority && i.pattern.equals(pattern));
     if (idx === undefined) idx = this.#maybeBuild(pattern, withPriority);
     if (idx === undefined) return undefined;
+    idx.lastUse = ++this.#tick;
     return slotRules(idx.map.get(idx.key(probe, priority ?? 0)));
   }
 
   #maybeBuild(pattern: Pattern, withPriority: boolean): PatternIndex<R> | undefined {
-    if (this.size < this.policy.minRules || this.indexes.length >= this.policy.max) return undefined;
+    if (this.size < this.policy.minRules || this.policy.max <= 0) return undefined;
     const useKey = withPriority ? pattern.hash ^ 0x20000000 : pattern.hash;
     const uses = this.#uses.get(useKey) ?? 0;
-    if (uses < 0) return undefined;
-    if (uses + 1 < this.policy.minUses) {
+    if (uses < 0 && this.size < -2 * uses) return undefined; // refused until the subtable doubles
+    if (uses >= 0 && uses + 1 < this.policy.minUses) {
       if (this.#uses.size >= 256) this.#uses.clear();
       this.#uses.set(useKey, uses + 1);
       return undefined;
@@ -218,10 +222,16 @@ export class Subtable<R extends RuleLike> {
       for (const r of slotRules(slot)) slotAdd(idx.map, idx.key(r.match, r.priority), r);
     }
     if (idx.map.size < INDEX_MIN_KEYS) {
-      this.#uses.set(useKey, -1);
+      this.#uses.set(useKey, -this.size);
       return undefined;
     }
     this.#uses.delete(useKey);
+    if (this.indexes.length >= this.policy.max) {
+      // Evict the index that answered least recently.
+      let lru = 0;
+      for (let i = 1; i < this.indexes.length; i++) if (this.indexes[i]!.lastUse < this.indexes[lru]!.lastUse) lru = i;
+      this.indexes.splice(lru, 1);
+    }
     this.indexes.push(idx);
     return idx;
   }

@@ -14,7 +14,8 @@
 //   * empty request: every rule (all are covered);
 //   * otherwise a secondary index of the subtable on the request's pattern (built when the
 //     subtable has >= 64 rules and the pattern is asked a second time, at most 4 per
-//     subtable, dropped if it has fewer than 4 distinct keys): one probe, visiting the
+//     subtable, least recently used evicted first, dropped if it has fewer than 4
+//     distinct keys, retried when the subtable has doubled): one probe, visiting the
 //     covered rules plus hash collisions; without an index, a scan of that subtable.
 // - findOverlap(match, priority): only subtables holding a rule of that priority. The
 //   overlap condition is equality under the common pattern P (shared fields, masks ANDed):
