@@ -140,3 +140,30 @@ const [tRemove] = time(() => {
 });
 console.log(`remove       ${rate(left.length, tRemove)}  (${cls.size} left)`);
 console.log(`flow mix: ${KINDS.join("; ")}`);
+
+// Many subtables: a longest-prefix-match table (ip nw_dst=X/len, priority len, len 8..32),
+// 25 subtables; lookup visits them by decreasing priority and stops at the first hit.
+{
+  const lpm = new Classifier();
+  const PER = 4000;
+  let n = 0;
+  for (let len = 8; len <= 32; len++) {
+    const mask = (0xffffffffn << BigInt(32 - len)) & 0xffffffffn;
+    for (let k = 0; k < PER; k++) {
+      const addr = (BigInt(Math.imul(k + 1, 2654435761) >>> 0) & mask) | 0n;
+      lpm.insert({ match: [F(5, 0x0800n, 0xffffn), F(12, addr, mask)], priority: len });
+      n++;
+    }
+  }
+  const pk = [];
+  for (let i = 0; i < Q; i++) pk.push(new Map([[5, 0x0800n], [12, BigInt(Math.imul((i % PER) + 1, 2654435761) >>> 0) ^ BigInt(i & 0xff)]]));
+  const v0 = lpm.rulesVisited;
+  const [t, f] = time(() => {
+    let f = 0;
+    for (let i = 0; i < Q; i++) if (lpm.lookup(pk[i]) !== undefined) f++;
+    return f;
+  });
+  console.log(
+    `lookup (LPM, ${lpm.subtableCount} subtables, ${lpm.size} distinct rules of ${n} inserted) ${rate(Q, t)}  (${f} hits, ${((lpm.rulesVisited - v0) / Q).toFixed(2)} rules visited each)`,
+  );
+}
