@@ -1,7 +1,8 @@
 // The write batcher: updates submitted in one event-loop turn leave in as few WriteRequests as
 // possible, each bounded by an update count and by encoded bytes, with at most `maxInFlight`
-// Writes outstanding. Each update is encoded once, on submit; its own UpdateStatus completes its
-// own callback. Order is kept: an update whose entity key is already in flight (or already in
+// Writes outstanding. Each update is encoded once, when its batch is formed (so encoding overlaps
+// the target's work on the Writes in flight; do not mutate a submitted update); its own
+// UpdateStatus completes its own callback. Order is kept: an update whose entity key is already in flight (or already in
 // the batch being built) waits, and so does everything submitted after it — so two updates to
 // one entity are never in flight together, and dependencies between entities (a multicast group
 // before the entry that uses it) hold. Never talks to gRPC itself: `write` is a dependency.
@@ -40,8 +41,11 @@ export interface BatcherStats {
 }
 
 interface Item {
-  bytes: Uint8Array;
-  key: string | undefined;
+  /** The update until it is encoded, then undefined. */
+  update: p4.v1.IUpdate | undefined;
+  bytes: Uint8Array | undefined;
+  /** The entity key; null = not computed yet. */
+  key: string | undefined | null;
   cb: UpdateCallback;
 }
 
@@ -89,13 +93,8 @@ export class WriteBatcher {
    * update without a key is never held back for a key.
    */
   submit(update: p4.v1.IUpdate | Uint8Array, cb: UpdateCallback, key?: string): void {
-    let bytes: Uint8Array;
-    if (update instanceof Uint8Array) bytes = update;
-    else {
-      bytes = p4.v1.Update.encode(update).finish();
-      if (key === undefined && update.entity) key = entityKey(update.entity);
-    }
-    this.queue.push({ bytes, key, cb });
+    if (update instanceof Uint8Array) this.queue.push({ update: undefined, bytes: update, key, cb });
+    else this.queue.push({ update, bytes: undefined, key: key === undefined ? null : key, cb });
     this.schedule();
   }
 
@@ -159,7 +158,12 @@ export class WriteBatcher {
     const inBatch = new Set<string>();
     while (this.head < this.queue.length && items.length < this.maxUpdates) {
       const it = this.queue[this.head]!;
+      if (it.key === null) it.key = it.update?.entity ? entityKey(it.update.entity) : undefined;
       if (it.key !== undefined && (this.busyKeys.has(it.key) || inBatch.has(it.key))) break;
+      if (it.bytes === undefined) {
+        it.bytes = p4.v1.Update.encode(it.update!).finish();
+        it.update = undefined;
+      }
       const size = it.bytes.length + framing(it.bytes.length);
       if (items.length > 0 && bytes + size > this.maxBytes) break;
       items.push(it);
@@ -180,7 +184,7 @@ export class WriteBatcher {
     if (items.length > this.maxBatch) this.maxBatch = items.length;
     if (this.inFlight > this.highWater) this.highWater = this.inFlight;
     const encoded = new Array<Uint8Array>(items.length);
-    for (let i = 0; i < items.length; i++) encoded[i] = items[i]!.bytes;
+    for (let i = 0; i < items.length; i++) encoded[i] = items[i]!.bytes!;
     const start = this.now();
     let p: Promise<readonly UpdateStatus[]>;
     try {
@@ -208,7 +212,7 @@ export class WriteBatcher {
     if (ms > this.latencyMax) this.latencyMax = ms;
     this.inFlight--;
     for (const it of items) {
-      if (it.key === undefined) continue;
+      if (it.key === undefined || it.key === null) continue;
       const n = this.busyKeys.get(it.key)!;
       if (n <= 1) this.busyKeys.delete(it.key);
       else this.busyKeys.set(it.key, n - 1);
