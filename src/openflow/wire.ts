@@ -56,6 +56,16 @@ export class Writer {
   /** Writes the low `n` bytes of `v`, big-endian. */
   uint(v: bigint, n: number): this {
     this.ensure(n);
+    if (n <= 6) {
+      // Fast path: fits a double exactly.
+      let x = Number(BigInt.asUintN(8 * n, v));
+      for (let i = n - 1; i >= 0; i--) {
+        this.buf[this.length + i] = x % 256;
+        x = Math.floor(x / 256);
+      }
+      this.length += n;
+      return this;
+    }
     for (let i = n - 1; i >= 0; i--) {
       this.buf[this.length + i] = Number(v & 0xffn);
       v >>= 8n;
@@ -111,6 +121,11 @@ export function viewOf(b: Uint8Array): DataView {
 
 /** Reads `n` bytes at `at` as an unsigned big-endian bigint. */
 export function readUint(b: Uint8Array, at: number, n: number): bigint {
+  if (n <= 6) {
+    let x = 0;
+    for (let i = 0; i < n; i++) x = x * 256 + b[at + i]!;
+    return BigInt(x);
+  }
   let v = 0n;
   for (let i = 0; i < n; i++) v = (v << 8n) | BigInt(b[at + i]!);
   return v;
