@@ -93,7 +93,7 @@ if (isMainThread) {
   const seconds = (performance.now() - t0) / 1000;
   const first = marks.find(([n]) => n >= Math.min(100_000, ENTRIES));
   const held = await ask({ op: "mem" });
-  const lookups = await ask({ op: "lookup", table: "ingress.ofp_table_0", count: 200_000 });
+  const lookups = await ask({ op: "lookup", table: "ingress.ofp_table_0", count: 200_000, entries: ENTRIES });
   console.log(`sim insert bench: ${ENTRIES} entries into ingress.ofp_table_0 (23 ternary fields, flow action with 17 params)`);
   console.log(`  client: P4RuntimeClient.write, ${BATCH} updates per Write, ${IN_FLIGHT} Writes in flight; sim in a worker thread`);
   if (first) console.log(`  first ${first[0]} inserts: ${(first[1] / 1000).toFixed(2)} s = ${Math.round(first[0] / (first[1] / 1000))} inserts/s`);
@@ -123,7 +123,8 @@ if (isMainThread) {
       const t0 = performance.now();
       let hits = 0;
       for (let i = 0; i < m.count; i++) {
-        const key = new Map([["in_port", BigInt(1 + (i % 8))], ["eth_dst", 0x020000000000n + BigInt((i * 7919) % 1_000_000)]]);
+        const j = (i * 7919) % m.entries;
+        const key = new Map([["in_port", BigInt(1 + (j % 8))], ["eth_dst", 0x020000000000n + BigInt(j)]]);
         if (sim.device.applyTable(m.table, key, 64).hit) hits++;
       }
       parentPort.postMessage({ perSecond: m.count / ((performance.now() - t0) / 1000), hits, count: m.count });

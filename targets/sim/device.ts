@@ -5,12 +5,13 @@
 // or not at all. Implements ForwardingState for the pipeline model. Never does I/O or gRPC.
 import { p4 } from "../../src/generated/proto.js";
 import { canonical, ones } from "./bitstring.js";
+import { canonicalSlice, getBig, isZero, popcountBytes } from "./packed.js";
 import type { ForwardingState, TableHit } from "./forwarding.js";
 import { ReplicationEngine } from "./pre.js";
 import { buildSchema, CounterUnit, MatchKind, type ActionCall, type Schema, type TableInfo } from "./schema.js";
 import { bad, Code, good, OK, status, type Checked, type P4Status } from "./status.js";
-import { Table, type TableEntryState } from "./table.js";
-import { checkAction, checkMatch } from "./table-entry-check.js";
+import { Table, type EntryAction, type TableEntryState } from "./table.js";
+import { checkAction, checkMatch, unpackParams, type PackedAction } from "./table-entry-check.js";
 
 export enum UpdateType {
   UNSPECIFIED = 0,
@@ -55,6 +56,8 @@ export class Device implements ForwardingState {
   readonly pre = new ReplicationEngine();
   /** Entries with an idle timeout, and their table. */
   private readonly idle = new Map<TableEntryState, Table>();
+  /** Entry actions shared by action id and packed params, reference-counted. */
+  private actionPool = new Map<string, EntryAction>();
 
   constructor(
     readonly deviceId: bigint,
@@ -112,13 +115,13 @@ export class Device implements ForwardingState {
     const entries: p4.v1.ITableEntry[] = [];
     const defaults: p4.v1.ITableEntry[] = [];
     for (const t of this.tables.values()) {
-      for (const e of t.entries.values()) entries.push({ ...this.entryMessage(t, e, true, false), idleTimeoutNs: e.idleTimeoutNs });
+      for (const e of t.entries()) entries.push({ ...this.entryMessage(t, e, true, false), idleTimeoutNs: e.idleTimeoutNs });
       if (t.defaultAction !== t.info.initialDefault && t.defaultAction) {
         defaults.push({ tableId: t.info.id, isDefaultAction: true, action: { action: actionMessage(this.config!.schema, t.defaultAction) } });
       }
     }
     const oldCounters = this.counters;
-    const previous = { config: this.config, tables: this.tables, byName: this.tablesByName, counters: this.counters, cbn: this.countersByName };
+    const previous = { config: this.config, tables: this.tables, byName: this.tablesByName, counters: this.counters, cbn: this.countersByName, pool: this.actionPool };
     const idle = new Map(this.idle);
     this.config = next;
     this.install(next, true);
@@ -130,6 +133,7 @@ export class Device implements ForwardingState {
         this.tablesByName = previous.byName;
         this.counters = previous.counters;
         this.countersByName = previous.cbn;
+        this.actionPool = previous.pool;
         this.idle.clear();
         for (const [k, v] of idle) this.idle.set(k, v);
         return status(Code.UNKNOWN, `Reconcile failed: ${d.message}`);
@@ -153,6 +157,7 @@ export class Device implements ForwardingState {
     this.countersByName = new Map();
     this.idle.clear();
     if (!keepPre) this.pre.clear();
+    this.actionPool = new Map();
     if (!config) return;
     for (const info of config.schema.tables.values()) {
       const t = new Table(info);
@@ -214,9 +219,10 @@ export class Device implements ForwardingState {
     const match = checkMatch(info, te);
     if (!match.ok) return match.status;
     if (type === UpdateType.DELETE) {
-      const existing = table.get(match.value.key);
+      const existing = table.find(match.value);
       if (!existing) return status(Code.NOT_FOUND, `No such entry in table '${info.name}'`);
       table.delete(existing);
+      this.release(existing.action);
       this.idle.delete(existing);
       return OK;
     }
@@ -229,19 +235,15 @@ export class Device implements ForwardingState {
     if (ttl < 0n) return status(Code.INVALID_ARGUMENT, "Negative idle_timeout_ns");
     if (ttl > 0n && !info.notifyIdle) return status(Code.INVALID_ARGUMENT, `Table '${info.name}' does not support idle timeouts`);
     const metadata = te.metadata && te.metadata.length > 0 ? te.metadata : undefined;
-    const existing = table.get(match.value.key);
+    const existing = table.find(match.value);
     const now = this.now();
     if (type === UpdateType.INSERT) {
       if (existing) return status(Code.ALREADY_EXISTS, `Match entry exists in table '${info.name}'`);
       // bmv2 answers a full table with UNKNOWN; the P4Runtime specification asks for
       // RESOURCE_EXHAUSTED. The sim answers as bmv2 does.
       if (table.full) return status(Code.UNKNOWN, "Error when adding match entry to target");
-      const entry: TableEntryState = {
-        key: match.value.key,
-        values: match.value.values,
-        masks: match.value.masks,
-        priority: match.value.priority,
-        action: action.value,
+      const entry = table.insert(match.value, {
+        action: this.acquire(action.value),
         controllerMetadata: te.controllerMetadata ?? 0n,
         metadata,
         idleTimeoutNs: ttl,
@@ -249,13 +251,14 @@ export class Device implements ForwardingState {
         bytes: Number(te.counterData?.byteCount ?? 0n),
         lastHitMs: now,
         notifiedMs: 0,
-      };
-      table.insert(entry);
+      });
       if (ttl > 0n) this.idle.set(entry, table);
       return OK;
     }
     if (!existing) return status(Code.NOT_FOUND, `No such entry in table '${info.name}'`);
-    existing.action = action.value;
+    const previous = existing.action;
+    existing.action = this.acquire(action.value);
+    this.release(previous);
     existing.controllerMetadata = te.controllerMetadata ?? 0n;
     existing.metadata = metadata;
     existing.idleTimeoutNs = ttl;
@@ -284,8 +287,24 @@ export class Device implements ForwardingState {
     }
     const action = checkAction(schema, info, te.action, true);
     if (!action.ok) return action.status;
-    table.defaultAction = action.value;
+    table.defaultAction = { actionId: action.value.actionId, params: unpackParams(schema, action.value.actionId, action.value.packed) };
     return OK;
+  }
+
+  /** The shared action object for a packed action (one per distinct action and params). */
+  private acquire(a: PackedAction): EntryAction {
+    const key = `${a.actionId}:${a.packed}`;
+    let shared = this.actionPool.get(key);
+    if (!shared) {
+      shared = { actionId: a.actionId, packed: a.packed, params: unpackParams(this.config!.schema, a.actionId, a.packed), refs: 0 };
+      this.actionPool.set(key, shared);
+    }
+    shared.refs++;
+    return shared;
+  }
+
+  private release(a: EntryAction): void {
+    if (--a.refs === 0) this.actionPool.delete(`${a.actionId}:${a.packed}`);
   }
 
   private counterFor(id: number): Checked<{ cells: CounterCells; unit: CounterUnit; size: number; name: string }> {
@@ -331,10 +350,10 @@ export class Device implements ForwardingState {
     const table = this.tables.get(te.tableId ?? 0);
     if (!table) return bad(Code.INVALID_ARGUMENT, `Invalid P4 id ${te.tableId ?? 0}: no such table`);
     if (table.info.directCounterId === 0) return bad(Code.INVALID_ARGUMENT, `Table '${table.info.name}' has no direct counter`);
-    if ((te.match ?? []).length === 0 && !te.isDefaultAction && (te.priority ?? 0) === 0) return good({ table, entries: [...table.entries.values()] });
+    if ((te.match ?? []).length === 0 && !te.isDefaultAction && (te.priority ?? 0) === 0) return good({ table, entries: [...table.entries()] });
     const match = checkMatch(table.info, te);
     if (!match.ok) return bad(match.status.code, match.status.message);
-    const e = table.get(match.value.key);
+    const e = table.find(match.value);
     if (!e) return bad(Code.INVALID_ARGUMENT, "Cannot map table entry to handle");
     return good({ table, entries: [e] });
   }
@@ -392,12 +411,12 @@ export class Device implements ForwardingState {
       const t = tables[0]!;
       const match = checkMatch(t.info, req);
       if (!match.ok) return match.status;
-      const e = t.get(match.value.key);
+      const e = t.find(match.value);
       if (e) out.push({ tableEntry: this.entryMessage(t, e, withCounters, withHit) });
       return OK;
     }
     for (const t of tables) {
-      for (const e of t.entries.values()) out.push({ tableEntry: this.entryMessage(t, e, withCounters, withHit) });
+      for (const e of t.entries()) out.push({ tableEntry: this.entryMessage(t, e, withCounters, withHit) });
     }
     return OK;
   }
@@ -426,24 +445,29 @@ export class Device implements ForwardingState {
   /** The P4Runtime form of a stored entry: canonical bytes, don't-care fields omitted. */
   entryMessage(t: Table, e: TableEntryState, withCounters: boolean, withHit: boolean): p4.v1.ITableEntry {
     const match: p4.v1.IFieldMatch[] = [];
+    const values = Buffer.from(e.values, "latin1");
+    const masks = e.group.masks;
+    const { offsets, widths } = t.info.layout;
     for (const f of t.info.fields) {
-      const v = e.values[f.index]!;
-      const m = e.masks[f.index]!;
+      const off = offsets[f.index]!;
+      const w = widths[f.index]!;
       switch (f.kind) {
         case MatchKind.EXACT:
-          match.push({ fieldId: f.id, exact: { value: canonical(v) } });
+          match.push({ fieldId: f.id, exact: { value: canonicalSlice(values, off, w) } });
           break;
         case MatchKind.LPM:
-          if (m !== 0n) match.push({ fieldId: f.id, lpm: { value: canonical(v), prefixLen: popcount(m) } });
+          if (!isZero(masks, off, w)) match.push({ fieldId: f.id, lpm: { value: canonicalSlice(values, off, w), prefixLen: popcountBytes(masks, off, w) } });
           break;
         case MatchKind.TERNARY:
-          if (m !== 0n) match.push({ fieldId: f.id, ternary: { value: canonical(v), mask: canonical(m) } });
+          if (!isZero(masks, off, w)) match.push({ fieldId: f.id, ternary: { value: canonicalSlice(values, off, w), mask: canonicalSlice(masks, off, w) } });
           break;
         case MatchKind.OPTIONAL:
-          if (m !== 0n) match.push({ fieldId: f.id, optional: { value: canonical(v) } });
+          if (!isZero(masks, off, w)) match.push({ fieldId: f.id, optional: { value: canonicalSlice(values, off, w) } });
           break;
         case MatchKind.RANGE:
-          if (!(v === 0n && m === ones(f.bitwidth))) match.push({ fieldId: f.id, range: { low: canonical(v), high: canonical(m) } });
+          if (!(isZero(values, off, w) && getBig(masks, off, w) === ones(f.bitwidth))) {
+            match.push({ fieldId: f.id, range: { low: canonicalSlice(values, off, w), high: canonicalSlice(masks, off, w) } });
+          }
           break;
         default:
           break;
@@ -529,12 +553,6 @@ export class Device implements ForwardingState {
 
 function isType(type: number): boolean {
   return type === UpdateType.INSERT || type === UpdateType.MODIFY || type === UpdateType.DELETE;
-}
-
-function popcount(v: bigint): number {
-  let n = 0;
-  for (let x = v; x > 0n; x >>= 1n) n += Number(x & 1n);
-  return n;
 }
 
 function actionMessage(schema: Schema, call: ActionCall): p4.v1.IAction {

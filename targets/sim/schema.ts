@@ -3,6 +3,7 @@
 // construction; every check of a write or read looks things up here. Generic over any
 // P4Info; never consults the bmv2 JSON.
 import type { p4 } from "../../src/generated/proto.js";
+import { layoutOf, type Layout } from "./packed.js";
 
 export enum MatchKind {
   UNSPECIFIED = 0,
@@ -46,6 +47,8 @@ export interface ActionInfo {
   readonly id: number;
   readonly name: string;
   readonly params: readonly ParamInfo[];
+  /** Packed layout of the params (P4Info order). */
+  readonly layout: Layout;
   readonly paramsById: ReadonlyMap<number, ParamInfo>;
 }
 
@@ -61,6 +64,8 @@ export interface TableInfo {
   readonly fields: readonly MatchFieldInfo[];
   readonly fieldsById: ReadonlyMap<number, MatchFieldInfo>;
   readonly fieldsByName: ReadonlyMap<string, MatchFieldInfo>;
+  /** Packed layout of the key (P4Info field order). */
+  readonly layout: Layout;
   /** Action id -> scope. */
   readonly actions: ReadonlyMap<number, ActionScope>;
   readonly constDefaultActionId: number;
@@ -157,6 +162,7 @@ export function buildSchema(info: p4.config.v1.IP4Info): Schema | string {
       name: a.preamble!.name ?? "",
       params,
       paramsById: new Map(params.map((p) => [p.id, p])),
+      layout: layoutOf(params.map((p) => p.bitwidth)),
     });
   }
   const directCounters = new Map<number, DirectCounterInfo>();
@@ -210,6 +216,7 @@ export function buildSchema(info: p4.config.v1.IP4Info): Schema | string {
       fields,
       fieldsById: new Map(fields.map((f) => [f.id, f])),
       fieldsByName: new Map(fields.map((f) => [f.name, f])),
+      layout: layoutOf(fields.map((f) => f.bitwidth)),
       actions: tableActions,
       constDefaultActionId: t.constDefaultActionId ?? 0,
       initialDefault,

@@ -1,16 +1,37 @@
 // One P4 table of the sim's device: its entries keyed by (match, priority), its default
-// action, and a tuple-space index (one hash map per distinct mask vector, visited by
-// falling priority) for packet lookup. Entries arrive already validated; this module never
-// checks P4Runtime rules, it only stores, finds, and keeps the index consistent.
+// action, and a tuple-space index for packet lookup: one group per distinct mask vector,
+// each a hash map from packed masked values to entries, visited by falling priority. Keys
+// are packed into latin1 strings (see packed.ts) so a million entries stay small. Entries
+// arrive already validated; this module never checks P4Runtime rules.
 import { MatchKind, type ActionCall, type TableInfo } from "./schema.js";
+import { popcountBytes, putBig } from "./packed.js";
+import type { CheckedMatch } from "./table-entry-check.js";
 
-/** A stored entry. For RANGE fields `values` holds the low bound and `masks` the high bound. */
-export interface TableEntryState {
+/** An entry's action, shared by every entry with the same action and params. */
+export interface EntryAction extends ActionCall {
+  readonly packed: string;
+  refs: number;
+}
+
+export interface MaskGroup {
+  /** The masks packed in the key layout (RANGE fields: the high bound), as latin1. */
   readonly key: string;
-  readonly values: readonly bigint[];
-  readonly masks: readonly bigint[];
+  readonly masks: Buffer;
+  /** Prefix length of the LPM field (LPM tables order matches by it). */
+  readonly lpmLen: number;
+  /** Upper bound of the effective priorities held (never lowered on delete). */
+  maxPriority: number;
+  /** Packed values -> entries by falling effective priority. */
+  readonly buckets: Map<string, TableEntryState[]>;
+  size: number;
+}
+
+export interface TableEntryState {
+  readonly group: MaskGroup;
+  /** Field values packed in the key layout (RANGE fields: the low bound), as latin1. */
+  readonly values: string;
   readonly priority: number;
-  action: ActionCall;
+  action: EntryAction;
   controllerMetadata: bigint;
   metadata: Uint8Array | undefined;
   idleTimeoutNs: bigint;
@@ -22,141 +43,128 @@ export interface TableEntryState {
   notifiedMs: number;
 }
 
-interface MaskGroup {
-  readonly masks: readonly bigint[];
-  /** Upper bound of the effective priorities held (never lowered on delete). */
-  maxPriority: number;
-  /** Masked values -> entries by falling effective priority. */
-  readonly buckets: Map<string, TableEntryState[]>;
-  size: number;
-}
-
-/** The identity of an entry: its match and its priority. */
-export function entryKey(values: readonly bigint[], masks: readonly bigint[], priority: number): string {
-  let s = String(priority);
-  for (let i = 0; i < values.length; i++) s += "|" + values[i]!.toString(16) + "/" + masks[i]!.toString(16);
-  return s;
-}
-
-function maskedKey(values: readonly bigint[], masks: readonly bigint[]): string {
-  let s = "";
-  for (let i = 0; i < values.length; i++) s += (values[i]! & masks[i]!).toString(16) + ",";
-  return s;
-}
-
-function popcount(v: bigint): number {
-  let n = 0;
-  for (let x = v; x > 0n; x >>= 1n) n += Number(x & 1n);
-  return n;
-}
+export type EntryInit = Omit<TableEntryState, "group" | "values" | "priority">;
 
 export class Table {
-  readonly entries = new Map<string, TableEntryState>();
-  /** The current default action; undefined = the P4 program's initial default. */
+  /** The current default action; undefined = none (NoAction). */
   defaultAction: ActionCall | undefined;
   private readonly groups = new Map<string, MaskGroup>();
   private ordered: MaskGroup[] = [];
-  /** Entries with a RANGE field, by falling priority (scanned linearly). */
+  /** Entries of a table with a RANGE field, by falling priority (scanned linearly). */
   private readonly ranged: TableEntryState[] = [];
+  private count = 0;
+  private readonly scratch: Buffer;
+  private readonly lpmOnly: boolean;
 
   constructor(readonly info: TableInfo) {
     this.defaultAction = info.initialDefault;
+    this.scratch = Buffer.alloc(info.layout.size);
+    this.lpmOnly = info.lpmIndex >= 0 && !info.needsPriority;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   get full(): boolean {
-    return this.entries.size >= this.info.size;
+    return this.count >= this.info.size;
   }
 
-  get(key: string): TableEntryState | undefined {
-    return this.entries.get(key);
+  find(match: CheckedMatch): TableEntryState | undefined {
+    const g = this.groups.get(match.masks);
+    if (!g) return undefined;
+    const bucket = g.buckets.get(match.values);
+    return bucket?.find((e) => e.priority === match.priority);
   }
 
-  /** Priority used to order matches: P4Runtime priority, or the LPM prefix length. */
-  private effectivePriority(e: TableEntryState): number {
-    if (this.info.lpmIndex >= 0 && !this.info.needsPriority) return popcount(e.masks[this.info.lpmIndex]!);
-    return e.priority;
+  *entries(): IterableIterator<TableEntryState> {
+    for (const g of this.groups.values()) for (const bucket of g.buckets.values()) yield* bucket;
   }
 
-  insert(e: TableEntryState): void {
-    this.entries.set(e.key, e);
-    const prio = this.effectivePriority(e);
+  private effective(e: TableEntryState): number {
+    return this.lpmOnly ? e.group.lpmLen : e.priority;
+  }
+
+  insert(match: CheckedMatch, init: EntryInit): TableEntryState {
+    const gk = match.masks;
+    let g = this.groups.get(gk);
+    if (!g) {
+      const masks = Buffer.from(gk, "latin1");
+      const lpm = this.info.lpmIndex;
+      const lpmLen = lpm >= 0 ? popcountBytes(masks, this.info.layout.offsets[lpm]!, this.info.layout.widths[lpm]!) : 0;
+      g = { key: gk, masks, lpmLen, maxPriority: -1, buckets: new Map(), size: 0 };
+      this.groups.set(gk, g);
+      this.ordered.push(g);
+    }
+    const e: TableEntryState = { group: g, values: match.values, priority: match.priority, ...init };
+    const prio = this.effective(e);
+    if (prio > g.maxPriority) {
+      g.maxPriority = prio;
+      this.ordered.sort((a, b) => b.maxPriority - a.maxPriority);
+    }
+    const bucket = g.buckets.get(e.values);
+    if (!bucket) g.buckets.set(e.values, [e]);
+    else {
+      let i = 0;
+      while (i < bucket.length && this.effective(bucket[i]!) >= prio) i++;
+      bucket.splice(i, 0, e);
+    }
+    g.size++;
+    this.count++;
     if (this.info.hasRange) {
       let i = 0;
       while (i < this.ranged.length && this.ranged[i]!.priority >= e.priority) i++;
       this.ranged.splice(i, 0, e);
-      return;
     }
-    const gk = e.masks.map((m) => m.toString(16)).join(",");
-    let g = this.groups.get(gk);
-    if (!g) {
-      g = { masks: e.masks, maxPriority: prio, buckets: new Map(), size: 0 };
-      this.groups.set(gk, g);
-      this.ordered.push(g);
-      this.ordered.sort((a, b) => b.maxPriority - a.maxPriority);
-    } else if (prio > g.maxPriority) {
-      g.maxPriority = prio;
-      this.ordered.sort((a, b) => b.maxPriority - a.maxPriority);
-    }
-    const mk = maskedKey(e.values, e.masks);
-    const bucket = g.buckets.get(mk);
-    if (!bucket) g.buckets.set(mk, [e]);
-    else {
-      let i = 0;
-      while (i < bucket.length && this.effectivePriority(bucket[i]!) >= prio) i++;
-      bucket.splice(i, 0, e);
-    }
-    g.size++;
+    return e;
   }
 
   delete(e: TableEntryState): void {
-    if (!this.entries.delete(e.key)) return;
-    if (this.info.hasRange) {
-      const i = this.ranged.indexOf(e);
-      if (i >= 0) this.ranged.splice(i, 1);
-      return;
-    }
-    const gk = e.masks.map((m) => m.toString(16)).join(",");
-    const g = this.groups.get(gk);
-    if (!g) return;
-    const mk = maskedKey(e.values, e.masks);
-    const bucket = g.buckets.get(mk);
-    if (bucket) {
-      const i = bucket.indexOf(e);
-      if (i >= 0) bucket.splice(i, 1);
-      if (bucket.length === 0) g.buckets.delete(mk);
-    }
+    const g = e.group;
+    const bucket = g.buckets.get(e.values);
+    const i = bucket ? bucket.indexOf(e) : -1;
+    if (!bucket || i < 0) return;
+    bucket.splice(i, 1);
+    if (bucket.length === 0) g.buckets.delete(e.values);
+    this.count--;
     if (--g.size === 0) {
-      this.groups.delete(gk);
+      this.groups.delete(g.key);
       this.ordered = this.ordered.filter((x) => x !== g);
+    }
+    if (this.info.hasRange) {
+      const j = this.ranged.indexOf(e);
+      if (j >= 0) this.ranged.splice(j, 1);
     }
   }
 
   clear(): void {
-    this.entries.clear();
     this.groups.clear();
     this.ordered = [];
     this.ranged.length = 0;
+    this.count = 0;
     this.defaultAction = this.info.initialDefault;
   }
 
   /** The highest-priority entry matching the field values (P4Info field order), if any. */
   lookup(fields: readonly bigint[]): TableEntryState | undefined {
+    const layout = this.info.layout;
+    const key = Buffer.alloc(layout.size);
+    for (let i = 0; i < fields.length; i++) putBig(key, layout.offsets[i]!, layout.widths[i]!, fields[i]!);
     if (this.info.hasRange) {
-      for (const e of this.ranged) if (this.matchesRanged(e, fields)) return e;
+      for (const e of this.ranged) if (this.matchesRanged(e, key)) return e;
       return undefined;
     }
     let best: TableEntryState | undefined;
     let bestPrio = -1;
+    const masked = this.scratch;
     for (const g of this.ordered) {
       if (best && g.maxPriority <= bestPrio) break;
-      const bucket = g.buckets.get(maskedKey(fields, g.masks));
+      const m = g.masks;
+      for (let i = 0; i < key.length; i++) masked[i] = key[i]! & m[i]!;
+      const bucket = g.buckets.get(masked.toString("latin1"));
       if (!bucket) continue;
       const e = bucket[0]!;
-      const p = this.effectivePriority(e);
+      const p = this.effective(e);
       if (!best || p > bestPrio) {
         best = e;
         bestPrio = p;
@@ -165,13 +173,19 @@ export class Table {
     return best;
   }
 
-  private matchesRanged(e: TableEntryState, fields: readonly bigint[]): boolean {
-    const infos = this.info.fields;
-    for (let i = 0; i < infos.length; i++) {
-      const v = fields[i]!;
-      if (infos[i]!.kind === MatchKind.RANGE) {
-        if (v < e.values[i]! || v > e.masks[i]!) return false;
-      } else if ((v & e.masks[i]!) !== e.values[i]!) return false;
+  private matchesRanged(e: TableEntryState, key: Buffer): boolean {
+    const { offsets, widths } = this.info.layout;
+    const low = Buffer.from(e.values, "latin1");
+    const high = e.group.masks;
+    for (const f of this.info.fields) {
+      const off = offsets[f.index]!;
+      const end = off + widths[f.index]!;
+      if (f.kind === MatchKind.RANGE) {
+        if (key.compare(low, off, end, off, end) < 0) return false;
+        if (key.compare(high, off, end, off, end) > 0) return false;
+      } else {
+        for (let i = off; i < end; i++) if ((key[i]! & high[i]!) !== low[i]) return false;
+      }
     }
     return true;
   }
