@@ -60,6 +60,9 @@ describe("client against the sim", () => {
     const s = await sim();
     const c = client(s, 1n);
     await c.connect();
+    await expect(c.readAll([{ tableEntry: { tableId: 0 } }])).rejects.toThrow(
+      new RegExp(`FAILED_PRECONDITION: Read to ${s.p4runtimeAddress.replace(/\./g, "\\.")}`),
+    );
     await c.setPipeline({ p4info: info, deviceConfig });
     const dups = [100, 500, 900];
     const updates: p4.v1.IUpdate[] = [];
