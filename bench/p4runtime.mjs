@@ -1,7 +1,8 @@
 // Benchmark of the P4Runtime write path: installs N ternary entries in ofp4.p4's table 0 through
 // the write batcher into the sim (a separate process, over gRPC on 127.0.0.1) and prints the
-// acknowledged updates/s and mean batch size; beside it, the encode-only ceiling: the same
-// updates encoded into WriteRequests with protobufjs and no network. Run it on built JS:
+// acknowledged updates/s and mean batch size; beside it, the encode-only ceiling (the same
+// updates encoded into WriteRequests with protobufjs, no network) and the client-side ceiling
+// (the same Writes acknowledged at once by bench/p4runtime-null-target.mjs). Run it on built JS:
 //   npx tsc -p tsconfig.build.json --outDir .tmp/build   (inside the repo, so node_modules resolve)
 //   node bench/p4runtime.mjs .tmp/build [updates=100000] [maxUpdates=400] [maxInFlight=4]
 import { spawn } from "node:child_process";
@@ -59,57 +60,60 @@ function updates() {
   globalThis.encodeRate = N / s;
 }
 
-// --- acknowledged by the sim ---------------------------------------------------------------------
-const sim = spawn(process.execPath, [path.join(build, "targets/sim/main.js"), "--p4runtime", "127.0.0.1:0", "--dp-grpc-server-addr", "127.0.0.1:0"], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const address = await new Promise((resolve, reject) => {
-  let buf = "";
-  sim.stdout.on("data", (d) => {
-    buf += d;
-    const m = /P4Runtime listening on (\S+)/.exec(buf);
-    if (m) resolve(m[1]);
+// --- acknowledged by a target in another process ------------------------------------------------
+async function acknowledged(label, script, args) {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const address = await new Promise((resolve, reject) => {
+    let buf = "";
+    child.stdout.on("data", (d) => {
+      buf += d;
+      const m = /P4Runtime listening on (\S+)/.exec(buf);
+      if (m) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`${label} exited with ${code}`)));
   });
-  sim.once("exit", (code) => reject(new Error(`sim exited with ${code}`)));
-});
-try {
-  const c = new P4RuntimeClient({ address, deviceId: 0, electionId: 1n, reconnect: false, writeTimeoutMs: 60_000 });
-  await c.connect();
-  await c.setPipeline({ p4info: info, deviceConfig });
-  const us = updates();
-  const b = c.batcher({ maxUpdates: MAX_UPDATES, maxInFlight: MAX_IN_FLIGHT });
-  const simCpu = () => {
-    const f = readFileSync(`/proc/${sim.pid}/stat`, "utf8").split(") ")[1].split(" ");
+  const childCpu = () => {
+    const f = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
     return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
   };
-  const sim0 = existsSync(`/proc/${sim.pid}/stat`) ? simCpu() : NaN;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let ok = 0;
-  let failed = 0;
-  await new Promise((resolve) => {
-    let left = N;
-    const done = (r) => {
-      if (r.code === 0) ok++;
-      else failed++;
-      if (--left === 0) resolve();
-    };
-    for (const u of us) b.submit(u, done);
-  });
-  const s = (performance.now() - t0) / 1000;
-  const st = b.stats;
-  const rate = N / s;
-  console.log(
-    `acknowledged: ${ok} ok, ${failed} failed in ${s.toFixed(3)} s = ${Math.round(rate)} updates/s; ` +
-      `mean batch ${st.meanUpdatesPerBatch.toFixed(1)} (max ${st.maxUpdatesPerBatch}), ${st.batchesSent} Writes, ` +
-      `in flight high-water ${st.inFlightHighWater}, write latency mean ${st.meanWriteLatencyMs.toFixed(1)} ms max ${st.maxWriteLatencyMs.toFixed(1)} ms`,
-  );
-  const cpu = process.cpuUsage(cpu0);
-  console.log(
-    `CPU: client ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, sim ${(simCpu() - sim0).toFixed(2)} s (wall ${s.toFixed(2)} s)`,
-  );
-  console.log(`acknowledged / encode-only = ${(rate / globalThis.encodeRate).toFixed(2)}`);
-  c.close();
-} finally {
-  sim.kill("SIGTERM");
+  try {
+    const c = new P4RuntimeClient({ address, deviceId: 0, electionId: 1n, reconnect: false, writeTimeoutMs: 60_000 });
+    await c.connect();
+    await c.setPipeline({ p4info: info, deviceConfig });
+    const us = updates();
+    const b = c.batcher({ maxUpdates: MAX_UPDATES, maxInFlight: MAX_IN_FLIGHT });
+    const child0 = childCpu();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let ok = 0;
+    let failed = 0;
+    await new Promise((resolve) => {
+      let left = N;
+      const done = (r) => {
+        if (r.code === 0) ok++;
+        else failed++;
+        if (--left === 0) resolve();
+      };
+      for (const u of us) b.submit(u, done);
+    });
+    const s = (performance.now() - t0) / 1000;
+    const st = b.stats;
+    const rate = N / s;
+    const cpu = process.cpuUsage(cpu0);
+    console.log(
+      `acknowledged by ${label}: ${ok} ok, ${failed} failed in ${s.toFixed(3)} s = ${Math.round(rate)} updates/s; ` +
+        `mean batch ${st.meanUpdatesPerBatch.toFixed(1)} (max ${st.maxUpdatesPerBatch}), ${st.batchesSent} Writes, ` +
+        `in flight high-water ${st.inFlightHighWater}, write latency mean ${st.meanWriteLatencyMs.toFixed(1)} ms max ${st.maxWriteLatencyMs.toFixed(1)} ms`,
+    );
+    console.log(
+      `  CPU: client ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, ${label} ${(childCpu() - child0).toFixed(2)} s (wall ${s.toFixed(2)} s); ` +
+        `/ encode-only = ${(rate / globalThis.encodeRate).toFixed(2)}`,
+    );
+    c.close();
+  } finally {
+    child.kill("SIGTERM");
+  }
 }
+
+await acknowledged("the sim", path.join(build, "targets/sim/main.js"), ["--p4runtime", "127.0.0.1:0", "--dp-grpc-server-addr", "127.0.0.1:0"]);
+await acknowledged("a null target (client-side ceiling)", path.join(root, "bench/p4runtime-null-target.mjs"), []);
