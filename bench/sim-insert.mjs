@@ -4,7 +4,7 @@
 // with p4/ofp4.p4's P4Info; then the sim's heap per entry with all entries held, and a lookup
 // rate on the full table. Run it on built JS:
 //   npx tsc -p tsconfig.build.json --outDir .tmp/build   (inside the repo, so node_modules resolves)
-//   node --expose-gc bench/sim-insert.mjs .tmp/build [entries=1000000]
+//   node --expose-gc bench/sim-insert.mjs .tmp/build [entries=1000000] [objects|encoded]
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -16,6 +16,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 if (isMainThread) {
   const build = path.resolve(process.argv[2] ?? "dist");
   const ENTRIES = Number(process.argv[3] ?? 1_000_000);
+  // "encoded": updates encoded before the clock starts and sent with writeEncoded (the
+  // batcher's path, which encodes each update once at submit); "objects": client.write.
+  const MODE = process.argv[4] ?? "objects";
   // tsc does not copy the generated JS module; put it where the built code imports it.
   const gen = path.join(build, "src/generated/proto.js");
   if (!existsSync(gen)) {
@@ -72,6 +75,8 @@ if (isMainThread) {
     },
   });
 
+  let encoded = [];
+  if (MODE === "encoded") for (let i = 0; i < ENTRIES; i++) encoded.push(p4.v1.Update.encode(entry(i)).finish());
   const BATCH = 400;
   const IN_FLIGHT = 8;
   let next = 0;
@@ -82,9 +87,13 @@ if (isMainThread) {
     while (next < ENTRIES) {
       const start = next;
       next = Math.min(ENTRIES, next + BATCH);
-      const updates = [];
-      for (let i = start; i < next; i++) updates.push(entry(i));
-      const statuses = await client.write(updates);
+      let statuses;
+      if (MODE === "encoded") statuses = await client.writeEncoded(encoded.slice(start, next));
+      else {
+        const updates = [];
+        for (let i = start; i < next; i++) updates.push(entry(i));
+        statuses = await client.write(updates);
+      }
       for (const s of statuses) if (s.code !== 0) failed++;
       if (next % 100_000 < BATCH) marks.push([next, performance.now() - t0]);
     }
@@ -92,10 +101,11 @@ if (isMainThread) {
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
   const seconds = (performance.now() - t0) / 1000;
   const first = marks.find(([n]) => n >= Math.min(100_000, ENTRIES));
+  encoded = [];
   const held = await ask({ op: "mem" });
   const lookups = await ask({ op: "lookup", table: "ingress.ofp_table_0", count: 200_000, entries: ENTRIES });
   console.log(`sim insert bench: ${ENTRIES} entries into ingress.ofp_table_0 (23 ternary fields, flow action with 17 params)`);
-  console.log(`  client: P4RuntimeClient.write, ${BATCH} updates per Write, ${IN_FLIGHT} Writes in flight; sim in a worker thread`);
+  console.log(`  client: P4RuntimeClient.${MODE === "encoded" ? "writeEncoded (updates encoded beforehand)" : "write (encodes each update)"}, ${BATCH} updates per Write, ${IN_FLIGHT} Writes in flight; sim in a worker thread`);
   if (first) console.log(`  first ${first[0]} inserts: ${(first[1] / 1000).toFixed(2)} s = ${Math.round(first[0] / (first[1] / 1000))} inserts/s`);
   console.log(`  all ${ENTRIES}: ${seconds.toFixed(2)} s = ${Math.round(ENTRIES / seconds)} inserts/s; failed updates: ${failed}`);
   console.log(`  entries held: ${held.entries}; sim heap ${(base.heap / 2 ** 20).toFixed(1)} MiB -> ${(held.heap / 2 ** 20).toFixed(1)} MiB = ${Math.round((held.heap - base.heap) / held.entries)} bytes per entry`);

@@ -234,7 +234,8 @@ export class Device implements ForwardingState {
     const ttl = te.idleTimeoutNs ?? 0n;
     if (ttl < 0n) return status(Code.INVALID_ARGUMENT, "Negative idle_timeout_ns");
     if (ttl > 0n && !info.notifyIdle) return status(Code.INVALID_ARGUMENT, `Table '${info.name}' does not support idle timeouts`);
-    const metadata = te.metadata && te.metadata.length > 0 ? te.metadata : undefined;
+    // A copy: decoded bytes are views into the whole request buffer.
+    const metadata = te.metadata && te.metadata.length > 0 ? Uint8Array.prototype.slice.call(te.metadata) : undefined;
     const existing = table.find(match.value);
     const now = this.now();
     if (type === UpdateType.INSERT) {

@@ -20,7 +20,9 @@ export function method<Req, Res>(
     requestStream,
     responseStream,
     requestSerialize: (m: Req) => Buffer.from(req.encode(m).finish()),
-    requestDeserialize: (b: Buffer) => req.decode(b),
+    // A plain Uint8Array view decodes faster than a Buffer (protobufjs then slices with
+    // subarray instead of Buffer#slice); bytes fields are views into the request.
+    requestDeserialize: (b: Buffer) => req.decode(new Uint8Array(b.buffer, b.byteOffset, b.length)),
     responseSerialize: (m: Res) => Buffer.from(res.encode(m).finish()),
     responseDeserialize: (b: Buffer) => res.decode(b),
   };
