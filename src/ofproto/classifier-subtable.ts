@@ -5,7 +5,7 @@
 // priority order between subtables (the Classifier does).
 
 import { OXM_FIELD_BITS, type Match, type OxmField } from "../openflow/match.js";
-import { Many, slotAdd, slotRemove, slotReplace, slotRules, type Slot } from "./classifier-bucket.js";
+import { Many, slotAdd, slotRemove, slotReplace, slotRules, slotRulesAt, type Slot } from "./classifier-bucket.js";
 import { finishHash, maskWords, mixValue, mixWord, patternHash } from "./classifier-hash.js";
 
 const bitsOf = (field: OxmField): number => OXM_FIELD_BITS[field];
@@ -142,9 +142,7 @@ export class Subtable<R extends RuleLike> {
     const slot = this.rules.get(this.pattern.hashMatch(match));
     if (slot === undefined) return undefined;
     if (!(slot instanceof Many)) return slot.priority === priority && sameValues(slot.match, match) ? slot : undefined;
-    for (const r of slot.items) {
-      if (r.priority === priority && sameValues(r.match, match)) return r;
-    }
+    for (const r of slot.atPriority(priority)) if (sameValues(r.match, match)) return r;
     return undefined;
   }
 
@@ -153,8 +151,8 @@ export class Subtable<R extends RuleLike> {
     const key = this.pattern.hashMatch(rule.match);
     const slot = this.rules.get(key);
     if (slot !== undefined) {
-      for (const r of slotRules(slot)) {
-        if (r.priority === rule.priority && sameValues(r.match, rule.match)) {
+      for (const r of slotRulesAt(slot, rule.priority)) {
+        if (sameValues(r.match, rule.match)) {
           slotReplace(this.rules, key, r, rule);
           for (const idx of this.indexes) slotReplace(idx.map, idx.key(r.match, r.priority), r, rule);
           return r;

@@ -28,7 +28,7 @@
 // visited.
 
 import { matchCovers, matchesOverlap, type Match, type OxmField } from "../openflow/match.js";
-import { Many, slotRules } from "./classifier-bucket.js";
+import { Many, slotRules, slotRulesAt } from "./classifier-bucket.js";
 import { DEFAULT_INDEX_POLICY, Pattern, Subtable, patternHashOf, type IndexPolicy } from "./classifier-subtable.js";
 
 export type { IndexPolicy };
@@ -133,7 +133,7 @@ export class Classifier<R extends ClassifierRule> {
       if (!sub.priorities.has(priority)) continue;
       const common = commonPattern(sub.pattern, match);
       let candidates: Iterable<R> | undefined;
-      if (common.equals(sub.pattern)) candidates = slotRules(sub.rules.get(sub.pattern.hashMatch(match)));
+      if (common.equals(sub.pattern)) candidates = slotRulesAt(sub.rules.get(sub.pattern.hashMatch(match)), priority);
       else candidates = sub.candidates(common, match, priority) ?? sub.all();
       for (const r of candidates) {
         this.#visited++;
@@ -158,7 +158,7 @@ export class Classifier<R extends ClassifierRule> {
         if ((best === undefined || slot.priority > best.priority) && packetMatches(slot.match, packet)) best = slot;
         continue;
       }
-      for (const r of slot.items) {
+      for (const r of slot.all()) {
         this.#visited++;
         if ((best === undefined || r.priority > best.priority) && packetMatches(r.match, packet)) best = r;
       }

@@ -455,4 +455,45 @@ describe("classifier unit behaviour", () => {
     expect(packetMatchesRef(r.match, packet)).toBe(true);
     expect(cls.lookup(packet)).toBe(r);
   });
+
+  it("finds, replaces and removes among many rules that share one match at many priorities", () => {
+    const cls = new Classifier<Rule>({ indexPolicy: { minRules: 1, minUses: 1, max: 4 } });
+    const ref = new ReferenceTable();
+    const shared = m([OxmField.ETH_TYPE, 0x800n], [OxmField.IPV4_DST, ip(10, 0, 0, 1)]);
+    const port = (i: number): Match => m([OxmField.IN_PORT, BigInt(i % 3)], [OxmField.ETH_DST, BigInt(i)]);
+    let id = 0;
+    for (let p = 0; p < 60; p++) {
+      for (const rule of [
+        { match: shared, priority: p * 7, id: id++ },
+        { match: port(p), priority: p % 5, id: id++ },
+      ]) expect(cls.insert(rule)).toBe(ref.insert(rule));
+    }
+    const check = (): void => {
+      for (let p = 0; p < 60; p++) expect(cls.findExact(shared, p * 7)).toBe(ref.findExact(shared, p * 7));
+      const packet = new Map([[OxmField.ETH_TYPE, 0x800n], [OxmField.IPV4_DST, ip(10, 0, 0, 1)]]);
+      expect(cls.lookup(packet)).toBe(ref.matching(packet).sort((a, b) => b.priority - a.priority)[0]);
+      for (const req of [m([OxmField.IN_PORT, 1n]), m([OxmField.ETH_TYPE, 0x800n]), shared]) {
+        expect(sortedIds(cls.loose(req))).toEqual(sortedIds(ref.loose(req)));
+        for (const p of [0, 1, 2, 7, 14]) {
+          const found = cls.findOverlap(req, p);
+          const overlapping = ref.overlapping(req, p);
+          if (overlapping.length === 0) expect(found).toBeUndefined();
+          else expect(overlapping).toContain(found);
+        }
+      }
+    };
+    check();
+    // Replace a third of them, then remove every other rule, checking as we go.
+    for (let p = 0; p < 60; p += 3) {
+      const rule = { match: shared, priority: p * 7, id: id++ };
+      expect(cls.insert(rule)).toBe(ref.insert(rule));
+    }
+    check();
+    for (const r of [...ref.rules].filter((_, i) => i % 2 === 0)) {
+      expect(cls.remove(r)).toBe(ref.remove(r));
+      if (r.id % 5 === 0) check();
+    }
+    check();
+    expect(cls.size).toBe(ref.rules.length);
+  });
 });
