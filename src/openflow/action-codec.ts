@@ -195,7 +195,8 @@ function decodeSetField(buf: Uint8Array, at: number, len: number): Result<Action
   const { raw, size } = tlv.value;
   if (((4 + size + 7) & ~7) !== len) return fail(ofError("BAD_ACTION_BAD_SET_LEN", `set_field of ${OxmField[raw.field]} has length ${len}`));
   if (raw.hasMask) return fail(ofError("BAD_ACTION_BAD_SET_ARGUMENT", `set_field of ${OxmField[raw.field]} with a mask`));
-  if (raw.field === OxmField.IN_PORT || raw.field === OxmField.IN_PHY_PORT || raw.field === OxmField.IPV6_EXTHDR) {
+  if (raw.field === OxmField.IN_PORT) return fail(ofError("BAD_ACTION_BAD_SET_ARGUMENT", "set_field of IN_PORT")); // as Open vSwitch answers
+  if (raw.field === OxmField.IN_PHY_PORT || raw.field === OxmField.IPV6_EXTHDR) {
     return fail(ofError("BAD_ACTION_BAD_SET_TYPE", `set_field of ${OxmField[raw.field]}`));
   }
   if (raw.value > fieldMaxValue(raw.field)) return fail(ofError("BAD_ACTION_BAD_SET_ARGUMENT", `set_field of ${OxmField[raw.field]} value too wide`));

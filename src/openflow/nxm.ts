@@ -91,7 +91,7 @@ export function decodeNxmTlvAsOxm(buf: Uint8Array, at: number, end: number): Res
   }
   const size = 4 + h.length;
   if (at + size > end) return fail(ofError("BAD_MATCH_BAD_LEN", "NXM field runs past the match"));
-  if (h.length !== (h.hasMask ? 2 * def.bytes : def.bytes)) return fail(ofError("BAD_MATCH_BAD_LEN", `NXM field length ${h.length}`));
+  if (h.length !== (h.hasMask ? 2 * def.bytes : def.bytes)) return fail(ofError("BAD_MATCH_BAD_FIELD", `NXM field length ${h.length}`));
   if (h.hasMask && !def.maskable) return fail(ofError("BAD_MATCH_BAD_MASK", `${OxmField[def.kind]} cannot be masked`));
   const value = readUint(buf, at + 4, def.bytes);
   const mask = h.hasMask ? readUint(buf, at + 4 + def.bytes, def.bytes) : fieldMaxValue(def.kind);
@@ -132,7 +132,7 @@ export function decodeNxmMatchWithCookie(buf: Uint8Array, offset: number, length
     }
     const size = 4 + h.length;
     if (at + size > end) return fail(ofError("BAD_MATCH_BAD_LEN", "NXM field runs past the match"));
-    if (h.length !== (h.hasMask ? 2 * def.bytes : def.bytes)) return fail(ofError("BAD_MATCH_BAD_LEN", `NXM field length ${h.length}`));
+    if (h.length !== (h.hasMask ? 2 * def.bytes : def.bytes)) return fail(ofError("BAD_MATCH_BAD_FIELD", `NXM field length ${h.length}`));
     if (h.hasMask && !def.maskable) return fail(ofError("BAD_MATCH_BAD_MASK", `NXM field ${def.cls}:${def.field} cannot be masked`));
     const max = (1n << BigInt(8 * def.bytes)) - 1n;
     const value = readUint(buf, at + 4, def.bytes);

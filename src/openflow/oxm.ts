@@ -240,7 +240,10 @@ export interface RawField {
 export function checkField(raw: RawField): Result<MatchField> {
   const max = fieldMaxValue(raw.field);
   const name = OxmField[raw.field];
-  if (raw.hasMask && !MASKABLE.has(raw.field)) return fail(ofError("BAD_MATCH_BAD_MASK", `${name} cannot be masked`));
+  // A field without masks still takes an all-ones or all-zeros mask (exact or wildcard), as Open vSwitch accepts.
+  if (raw.hasMask && !MASKABLE.has(raw.field) && raw.mask !== max && raw.mask !== 0n) {
+    return fail(ofError("BAD_MATCH_BAD_MASK", `${name} cannot be masked`));
+  }
   if (raw.value > max) return fail(ofError("BAD_MATCH_BAD_VALUE", `${name} value 0x${raw.value.toString(16)} too wide`));
   if (raw.mask > max) return fail(ofError("BAD_MATCH_BAD_MASK", `${name} mask 0x${raw.mask.toString(16)} too wide`));
   const mask = raw.hasMask ? raw.mask : max;
@@ -299,7 +302,8 @@ export function decodeOxmTlv(buf: Uint8Array, at: number, end: number): Result<{
   const field = h.field as OxmField;
   const n = OXM_FIELD_BYTES[field];
   if (h.length !== (h.hasMask ? 2 * n : n)) {
-    return fail(ofError("BAD_MATCH_BAD_LEN", `${OxmField[field]} has length ${h.length}`));
+    // The length is part of the field's header: a wrong one names no known field (as Open vSwitch answers).
+    return fail(ofError("BAD_MATCH_BAD_FIELD", `${OxmField[field]} has length ${h.length}`));
   }
   const value = readUint(buf, at + 4, n);
   const mask = h.hasMask ? readUint(buf, at + 4 + n, n) : fieldMaxValue(field);

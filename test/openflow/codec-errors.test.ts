@@ -124,7 +124,7 @@ describe("flow_mod errors", () => {
       ["80001c020050", "BAD_MATCH_BAD_PREREQ"], // tcp_dst alone
       ["80000a02080080001401068000a0a0000", "BAD_MATCH_BAD_LEN"], // garbage header length
       ["80000a02080080000a020800", "BAD_MATCH_DUP_FIELD"],
-      ["80000b040800ffff", "BAD_MATCH_BAD_MASK"], // eth_type with a mask
+      ["80000b040800ff00", "BAD_MATCH_BAD_MASK"], // eth_type with a partial mask
       ["80000a0208008000170801020304ffff0000", "BAD_MATCH_BAD_WILDCARDS"], // 1.2.3.4/255.255.0.0
       ["80000c023000", "BAD_MATCH_BAD_VALUE"], // vlan_vid 0x3000
       ["80006404000000ff", "BAD_MATCH_BAD_FIELD"], // field 50
