@@ -57,6 +57,11 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: "nxm del-flows cookie", args: ["--no-names", "del-flows", "TARGET", "cookie=0x5/-1"] },
   { name: "nxm mod-flows cookie mask", args: ["--no-names", "mod-flows", "TARGET", "cookie=0x5/0xff,actions=drop"] },
   { name: "nxm table id and ipv6", args: ["--no-names", "add-flow", "TARGET", "table=3,ipv6,actions=drop"] },
+  { name: "nxm forced add-flow", args: ["--no-names", "-F", "nxm", "add-flow", "TARGET", "priority=3,idle_timeout=9,tcp,nw_src=10.0.0.0/8,tp_dst=80,actions=output:2"] },
+  { name: "nxm forced del-flows strict", args: ["--no-names", "-F", "nxm", "del-flows", "--strict", "TARGET", "priority=3,udp,out_port=4"] },
+  { name: "nxm forced table id", args: ["--no-names", "-F", "nxm", "add-flow", "TARGET", "table=7,arp,actions=drop"] },
+  { name: "of10 forced plain", args: ["--no-names", "-O", "OpenFlow10", "-F", "OpenFlow10-table_id", "add-flow", "TARGET", "ip,nw_dst=10.1.0.0/16,actions=output:3"] },
+  { name: "of10 forced table id", args: ["--no-names", "-F", "openflow10", "add-flow", "TARGET", "table=2,in_port=4,actions=drop"] },
   // OpenFlow 1.3
   { name: "of13 add-flow tcp cidr", args: ["--no-names", ...of13, "add-flow", "TARGET", "tcp,nw_src=10.0.0.0/8,tp_dst=80,actions=output:2"] },
   { name: "of13 add-flow many fields", args: ["--no-names", ...of13, "add-flow", "TARGET", `metadata=0x5/0xff,${many10}`] },
