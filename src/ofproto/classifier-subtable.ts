@@ -110,13 +110,11 @@ export interface IndexPolicy {
   readonly minRules: number;
   /** ...for a request pattern asked at least this many times (default 2)... */
   readonly minUses: number;
-  /** ...and at most this many indexes per subtable, the least recently used evicted (default 4). */
+  /** ...and at most this many indexes per subtable, the least recently used evicted (default 3). */
   readonly max: number;
 }
 
-export const DEFAULT_INDEX_POLICY: IndexPolicy = { minRules: 64, minUses: 2, max: 4 };
-/** An index with fewer distinct keys than this is dropped as unselective. */
-const INDEX_MIN_KEYS = 4;
+export const DEFAULT_INDEX_POLICY: IndexPolicy = { minRules: 64, minUses: 2, max: 3 };
 
 export class Subtable<R extends RuleLike> {
   /** Value hash → rules with exactly these values (any priority; collisions share). */
@@ -128,7 +126,7 @@ export class Subtable<R extends RuleLike> {
   maxPriority = -Infinity;
   maxDirty = false;
   readonly indexes: PatternIndex<R>[] = [];
-  /** Request pattern (hash, with priority flag) → times seen; -n: refused as unselective at size n. */
+  /** Request pattern (hash, with priority flag) → times seen without an index. */
   readonly #uses = new Map<number, number>();
   #tick = 0;
 
@@ -209,8 +207,7 @@ export class Subtable<R extends RuleLike> {
     if (this.size < this.policy.minRules || this.policy.max <= 0) return undefined;
     const useKey = withPriority ? pattern.hash ^ 0x20000000 : pattern.hash;
     const uses = this.#uses.get(useKey) ?? 0;
-    if (uses < 0 && this.size < -2 * uses) return undefined; // refused until the subtable doubles
-    if (uses >= 0 && uses + 1 < this.policy.minUses) {
+    if (uses + 1 < this.policy.minUses) {
       if (this.#uses.size >= 256) this.#uses.clear();
       this.#uses.set(useKey, uses + 1);
       return undefined;
@@ -218,10 +215,6 @@ export class Subtable<R extends RuleLike> {
     const idx = new PatternIndex<R>(pattern, withPriority);
     for (const slot of this.rules.values()) {
       for (const r of slotRules(slot)) slotAdd(idx.map, idx.key(r.match, r.priority), r);
-    }
-    if (idx.map.size < INDEX_MIN_KEYS) {
-      this.#uses.set(useKey, -this.size);
-      return undefined;
     }
     this.#uses.delete(useKey);
     if (this.indexes.length >= this.policy.max) {

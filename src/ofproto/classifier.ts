@@ -13,14 +13,15 @@
 //   * same pattern as the request: one value probe;
 //   * empty request: every rule (all are covered);
 //   * otherwise a secondary index of the subtable on the request's pattern (built when the
-//     subtable has >= 64 rules and the pattern is asked a second time, at most 4 per
-//     subtable, least recently used evicted first, dropped if it has fewer than 4
-//     distinct keys, retried when the subtable has doubled): one probe, visiting the
-//     covered rules plus hash collisions; without an index, a scan of that subtable.
+//     subtable has >= 64 rules and the pattern is asked a second time; at most 3 per
+//     subtable, the least recently used evicted): one probe, visiting exactly the covered
+//     rules plus hash collisions, however unselective the pattern; without an index, a
+//     scan of that subtable. An index costs about as much memory as the subtable's map.
 // - findOverlap(match, priority): only subtables holding a rule of that priority. The
 //   overlap condition is equality under the common pattern P (shared fields, masks ANDed):
 //   P equal to the subtable's pattern is one value probe; otherwise an index on
-//   (P, priority), built under the same rules, or a scan of that subtable.
+//   (P, priority), built under the same rules (a miss then visits nothing), or a scan of
+//   that subtable that stops at the first overlap.
 // - lookup(packet): subtables in decreasing order of their highest priority, one probe
 //   each, stopping when no later subtable can beat the best hit.
 // Every candidate is verified with the predicate before it is returned. Removing rules

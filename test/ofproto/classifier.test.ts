@@ -443,6 +443,11 @@ describe("classifier unit behaviour", () => {
     expect(visits(() => expect([...cls.loose(m([OxmField.IN_PORT, 4n]))].length).toBe(100))).toBe(100);
     // Overlap at a priority no subtable holds visits nothing; lookup probes each subtable once.
     expect(visits(() => expect(cls.findOverlap(one, 7)).toBeUndefined())).toBe(0);
+    // Overlap with a different eth_type at the /32s' priority: a scan once, then an index miss.
+    const v6 = m([OxmField.IN_PORT, 1n], [OxmField.ETH_TYPE, 0x86ddn]);
+    expect(visits(() => expect(cls.findOverlap(v6, 100)).toBeUndefined())).toBe(1000);
+    expect(visits(() => expect(cls.findOverlap(v6, 100)).toBeUndefined())).toBe(0);
+    expect(cls.findOverlap(m([OxmField.IN_PORT, 1n], [OxmField.ETH_TYPE, 0x800n]), 100)?.priority).toBe(100);
     const packet = new Map([[OxmField.ETH_TYPE, 0x800n], [OxmField.IPV4_DST, ip(10, 0, 1, 1)]]);
     expect(visits(() => expect(cls.lookup(packet)?.priority).toBe(100))).toBeLessThanOrEqual(1);
   });
