@@ -1,0 +1,1005 @@
+// The offload provider: ofproto's Provider on a P4Runtime target (DESIGN.md §3, §4, §6). Owns
+// the client, the write batcher, each rule's table entry state, the multicast groups, the
+// counter poller and the target's life cycle (connecting -> ready -> lost -> reconciling ->
+// ready). Promises provider.ts's contract: refusals at once with the precise OfError, every
+// accepted operation completed exactly once when its own update is answered, DELETE never
+// failing, unknown outcomes read back. Never touches the classifier, never speaks OpenFlow.
+//
+// P4Runtime outcome of a rule's update -> what the operation completes with:
+//   OK                                        success
+//   RESOURCE_EXHAUSTED (spec) / UNKNOWN "Error when adding match entry to target" (bmv2)
+//                                             FLOW_MOD_FAILED_TABLE_FULL
+//   INVALID_ARGUMENT                          BAD_MATCH_BAD_VALUE when the target's message is
+//                                             about the key (match, priority), else
+//                                             BAD_ACTION_BAD_ARGUMENT; the message is logged
+//   ALREADY_EXISTS on INSERT                  retried once as MODIFY (a leftover of ours)
+//   NOT_FOUND on MODIFY                       retried once as INSERT (the target lost it)
+//   NOT_FOUND on DELETE                       success (DELETE never fails)
+//   PERMISSION_DENIED                         FLOW_MOD_FAILED_EPERM (ofp4 is not primary)
+//   outcome unknown (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, a dropped connection...)
+//                                             the entry is read back once the target answers;
+//                                             present as written = success, else written again
+//   target away longer than targetWaitMs      FLOW_MOD_FAILED_UNKNOWN naming the target
+//   anything else                             FLOW_MOD_FAILED_UNKNOWN with the code and message
+// A DELETE that fails otherwise completes without error and marks the target out of sync:
+// reconciliation follows.
+
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { OFPP, type Action, type Instructions } from "../openflow/actions.js";
+import { ofError, type OfError } from "../openflow/errors.js";
+import { OxmField, type Match } from "../openflow/match.js";
+import { OFPPF, OFPPS, OFPR, type PortDesc } from "../openflow/messages.js";
+import type { GroupFeatures, GroupMod, PortStats } from "../openflow/multipart-types.js";
+import { describeTable } from "../openflow/table-features.js";
+import type { Operation } from "../ofproto/operation.js";
+import type {
+  PacketOut,
+  PortModRequest,
+  Provider,
+  ProviderCore,
+  RuleStats,
+  SwitchDescription,
+  TableDescription,
+} from "../ofproto/provider.js";
+import type { Rule } from "../ofproto/rule.js";
+import {
+  Code,
+  P4RuntimeClient,
+  P4RuntimeError,
+  codeName,
+  describeTableEntry,
+  loadP4InfoFile,
+  tableEntryKey,
+  type P4InfoIndex,
+  WriteBatcher,
+  type UpdateStatus,
+  type p4,
+} from "../p4runtime/index.js";
+import { CounterPoller } from "./counters.js";
+import { isDataPortNumber, loadMapping, type OffloadMapping, type TableMap } from "./mapping.js";
+import { decodeRuleMetadata, encodeRuleMetadata, hasOfp4Tag, sameBytes, type RuleRecord } from "./metadata.js";
+import { MulticastGroups, multicastEntity, type MulticastGroup } from "./multicast.js";
+import { packetKey, packetOutMetadata, planPacketOut, readPacketIn } from "./packet-io.js";
+import { reconcile as runReconcile, type ReconcileReport } from "./reconcile.js";
+import { buildTableEntry, matchFromKey, translateRule, type EntryPlan, type GroupView, type TranslateContext } from "./translate.js";
+
+export interface OffloadLog {
+  info(o: object | string, msg?: string): void;
+  warn(o: object | string, msg?: string): void;
+  error(o: object | string, msg?: string): void;
+}
+
+export interface OffloadOptions {
+  p4runtimeAddress: string;
+  deviceId: bigint;
+  electionId: bigint;
+  role?: string;
+  /** PEM file paths. */
+  tls?: { ca?: string; cert?: string; key?: string };
+  /** Defaults: p4/ofp4.p4info.txtpb, p4/ofp4.json, p4/ofp4.mapping.json. */
+  p4infoPath: string;
+  deviceConfigPath: string;
+  mappingPath: string;
+  ports: readonly { number: number; name: string; targetPort: number }[];
+  datapathId?: bigint;
+  counterPollIntervalMs?: number;
+  writeMaxUpdates?: number;
+  writeMaxBytes?: number;
+  writeMaxInFlight?: number;
+  /** "sim" | "bmv2" | "tofino", for logs and the desc reply. */
+  targetName?: string;
+  log?: OffloadLog;
+  /** Default action of every table with no table-miss flow entry (default "controller"). */
+  tableMiss?: "controller" | "drop";
+  /** How long operations wait for a target that is away before failing (default 30,000 ms). */
+  targetWaitMs?: number;
+  /** Deadline of each Write, ms (default 10,000). */
+  writeTimeoutMs?: number;
+}
+
+export const DEFAULT_P4INFO_PATH = "p4/ofp4.p4info.txtpb";
+export const DEFAULT_DEVICE_CONFIG_PATH = "p4/ofp4.json";
+export const DEFAULT_MAPPING_PATH = "p4/ofp4.mapping.json";
+
+/** connecting: construct running; ready: writes flow; lost: target away; reconciling: repairing. */
+export type TargetPhase = "connecting" | "ready" | "lost" | "reconciling" | "closed";
+
+export interface OffloadStats {
+  readonly phase: TargetPhase;
+  readonly entries: number;
+  readonly pendingUpdates: number;
+  readonly waitingUpdates: number;
+  readonly writes: number;
+  readonly updatesPerWrite: number;
+  readonly writeLatencyMs: { readonly mean: number; readonly p50: number; readonly p99: number; readonly max: number };
+  readonly counterPollMs: number;
+  readonly counterPolls: number;
+  readonly reconciliations: number;
+  readonly multicastGroups: number;
+  readonly recoveredEntries: number;
+}
+
+export interface EntryDump {
+  readonly table: string;
+  readonly key: string;
+  readonly description: string;
+  /** rule: belongs to a rule of the core; recovered: ofp4's, read back, not adopted yet; orphan: ofp4's, no rule; foreign: not ofp4's. */
+  readonly status: "rule" | "recovered" | "orphan" | "foreign";
+  readonly rule?: { readonly tableId: number; readonly priority: number; readonly cookie: bigint; readonly match: Match };
+}
+
+/** A rule read back from the target (for the core to adopt after an ofp4 restart). */
+export interface RecoveredRule extends RuleRecord {
+  readonly match: Match;
+}
+
+/** What the provider keeps per rule (rule.providerState). */
+interface EntryState {
+  readonly rule: Rule;
+  readonly key: string;
+  readonly table: TableMap;
+  /** The entry as last acknowledged by the target (undefined before the first ack). */
+  installed: p4.v1.ITableEntry | undefined;
+  installedGroup: MulticastGroup | undefined;
+  /** Key fields for packet-in lookup: P4 field name, value, mask. */
+  readonly keyFields: readonly { readonly name: string; readonly value: bigint; readonly mask: bigint }[];
+  readonly priority: number;
+  packets: bigint;
+  bytes: bigint;
+  lastUsed: number | undefined;
+  busy: boolean;
+}
+
+interface Waiting {
+  readonly update: p4.v1.IUpdate;
+  readonly cb: (s: UpdateStatus) => void;
+  readonly since: number;
+}
+
+const UNKNOWN_TABLE_FULL = "Error when adding match entry to target";
+const ALL_ONES = 0xffffffffffffffffn;
+
+function isTableFull(s: UpdateStatus): boolean {
+  return s.code === Code.RESOURCE_EXHAUSTED || (s.code === Code.UNKNOWN && s.message.includes(UNKNOWN_TABLE_FULL));
+}
+
+function status(code: number, message: string, outcomeUnknown = false): UpdateStatus {
+  return { code, message, space: "", targetCode: 0, outcomeUnknown };
+}
+
+function portDesc(number: number, name: string): PortDesc {
+  return {
+    portNo: number,
+    hwAddr: Uint8Array.of(0x02, 0x0f, 0x94, 0, (number >> 8) & 0xff, number & 0xff),
+    name,
+    config: 0,
+    state: OFPPS.LIVE,
+    curr: OFPPF["10GB_FD"] | OFPPF.COPPER,
+    advertised: 0,
+    supported: 0,
+    peer: 0,
+    currSpeed: 10_000_000,
+    maxSpeed: 10_000_000,
+  };
+}
+
+const SILENT: OffloadLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export class OffloadProvider implements Provider {
+  readonly name: string;
+  readonly mapping: OffloadMapping;
+  readonly p4info: P4InfoIndex;
+  readonly client: P4RuntimeClient;
+  readonly #o: OffloadOptions;
+  readonly #log: OffloadLog;
+  readonly #deviceConfig: Uint8Array;
+  readonly #cookie: bigint;
+  readonly #batcher: WriteBatcher;
+  readonly #groups = new MulticastGroups();
+  readonly #ofGroups = new Map<number, GroupView>();
+  readonly #byKey = new Map<string, EntryState>();
+  readonly #byTable: Set<EntryState>[];
+  readonly #count: number[];
+  readonly #recovered = new Map<string, { entry: p4.v1.ITableEntry; record: RecoveredRule; group: MulticastGroup | undefined }>();
+  readonly #ports: number[];
+  readonly #portSet: Set<number>;
+  readonly #ctx: TranslateContext;
+  #core: ProviderCore | undefined;
+  #phase: TargetPhase = "connecting";
+  #waiting: Waiting[] = [];
+  #waitTimer: NodeJS.Timeout | undefined;
+  /** Re-checks of operations whose Write had an unknown outcome, run when the target is ready. */
+  #unknown: (() => void)[] = [];
+  #poller: CounterPoller | undefined;
+  #reconciling: Promise<void> | undefined;
+  #reconcileAgain = false;
+  #reconciliations = 0;
+  #latencies: number[] = [];
+  lastReconcile: ReconcileReport | undefined;
+
+  constructor(options: OffloadOptions) {
+    this.#o = options;
+    this.#log = options.log ?? SILENT;
+    this.name = options.targetName ?? "p4runtime";
+    this.p4info = loadP4InfoFile(options.p4infoPath);
+    this.mapping = loadMapping(options.mappingPath, this.p4info);
+    this.#deviceConfig = readFileSync(options.deviceConfigPath);
+    this.#cookie = createHash("sha256").update(this.p4info.encoded).update(this.#deviceConfig).digest().readBigUInt64BE(0);
+    const tls = options.tls
+      ? {
+          ca: options.tls.ca ? readFileSync(options.tls.ca) : undefined,
+          cert: options.tls.cert ? readFileSync(options.tls.cert) : undefined,
+          key: options.tls.key ? readFileSync(options.tls.key) : undefined,
+        }
+      : undefined;
+    this.client = new P4RuntimeClient({
+      address: options.p4runtimeAddress,
+      deviceId: options.deviceId,
+      electionId: options.electionId,
+      role: options.role,
+      tls,
+      writeTimeoutMs: options.writeTimeoutMs,
+      backoff: { initialMs: 50, maxMs: 2000 },
+    });
+    const write = this.client.writeEncoded.bind(this.client);
+    const timed = (updates: readonly Uint8Array[], bytes: number): Promise<readonly UpdateStatus[]> => {
+      const t0 = performance.now();
+      return write(updates, bytes).then((r) => {
+        this.#latency(performance.now() - t0);
+        return r;
+      });
+    };
+    this.#batcher = new WriteBatcher(timed, {
+      maxUpdates: options.writeMaxUpdates,
+      maxBytes: options.writeMaxBytes,
+      maxInFlight: options.writeMaxInFlight,
+    });
+    this.#byTable = this.mapping.tables.map(() => new Set<EntryState>());
+    this.#count = this.mapping.tables.map(() => 0);
+    this.#ports = options.ports.map((p) => p.number).sort((a, b) => a - b);
+    for (const p of options.ports) {
+      if (!isDataPortNumber(this.mapping, p.number)) throw new Error(`port ${p.number} (${p.name}) cannot be a data port of this P4 program`);
+      if (p.targetPort !== p.number) throw new Error(`port ${p.name}: OpenFlow port ${p.number} must be target port ${p.number} (ofp4.p4 has no port translation)`);
+    }
+    this.#portSet = new Set(this.#ports);
+    this.#ctx = {
+      isPort: (n) => this.#portSet.has(n),
+      ports: this.#ports,
+      group: (id) => this.#ofGroups.get(id),
+    };
+  }
+
+  // ── 1. The switch ─────────────────────────────────────────────────────────────────────
+
+  async construct(core: ProviderCore): Promise<SwitchDescription> {
+    this.#core = core;
+    const arb = await this.client.connect();
+    if (!arb.isPrimary) {
+      this.client.close();
+      throw new Error(`P4Runtime target ${this.#o.p4runtimeAddress}: election id ${this.#o.electionId} is not primary (${arb.message})`);
+    }
+    await this.#ensurePipeline();
+    await this.#recover();
+    this.client.on("primaryLost", () => this.#lost("ofp4 is no longer primary on the target"));
+    this.client.on("disconnected", (e) => this.#lost(e.message));
+    this.client.on("primary", () => {
+      if (this.#phase === "lost") void this.reconcile();
+    });
+    this.client.on("packetIn", (pin) => this.#packetIn(pin));
+    this.#poller = new CounterPoller(this.client, this.mapping, (k, p, b, now) => this.#counted(k, p, b, now), () => core.now(), this.#o.counterPollIntervalMs ?? 1000);
+    this.#poller.start();
+    this.#phase = "ready";
+    const n = this.mapping.tables.length;
+    const fields = [...this.mapping.matchFields.keys()];
+    const tables: TableDescription[] = this.mapping.tables.map((t) => ({
+      name: `table${t.ofTable}`,
+      maxEntries: t.p4.size,
+      wildcards: 0x3fffff,
+      features: describeTable({
+        tableId: t.ofTable,
+        name: `table${t.ofTable}`,
+        maxEntries: t.p4.size,
+        metadataMatch: ALL_ONES,
+        metadataWrite: ALL_ONES,
+        instructions:
+          t.ofTable === n - 1
+            ? ["APPLY_ACTIONS", "WRITE_ACTIONS", "CLEAR_ACTIONS", "WRITE_METADATA"]
+            : ["APPLY_ACTIONS", "WRITE_ACTIONS", "CLEAR_ACTIONS", "WRITE_METADATA", "GOTO_TABLE"],
+        nextTables: Array.from({ length: n - t.ofTable - 1 }, (_, i) => t.ofTable + 1 + i),
+        writeActions: ["output", "group", "set_field", "push_vlan", "pop_vlan", "dec_nw_ttl"],
+        applyActions: ["output", "group", "set_field", "push_vlan", "pop_vlan", "dec_nw_ttl"],
+        match: fields.map((field) => ({ field, maskable: field !== OxmField.IN_PORT })),
+        wildcards: fields,
+        writeSetfield: [...this.mapping.flow.setFields.keys()],
+        applySetfield: [...this.mapping.flow.setFields.keys()],
+      }),
+    }));
+    const groupFeatures: GroupFeatures = {
+      types: (1 << 0) | (1 << 2),
+      capabilities: 0,
+      maxGroups: [this.#groups.maxId, 0, this.#groups.maxId, 0],
+      actions: [1, 0, 1 | (1 << 17) | (1 << 18) | (1 << 23) | (1 << 25), 0],
+    };
+    return {
+      datapathId: this.#o.datapathId ?? 0x0f94_0000_0000_0001n,
+      tables,
+      ports: this.#o.ports.map((p) => portDesc(p.number, p.name)),
+      actions10: 0xfff & ~(1 << 11),
+      hwDesc: `${this.name} P4Runtime target ${this.#o.p4runtimeAddress} (device ${this.#o.deviceId})`,
+      serialNum: this.#cookie.toString(16),
+      groupFeatures,
+    };
+  }
+
+  async destruct(): Promise<void> {
+    this.#phase = "closed";
+    this.#poller?.stop();
+    clearTimeout(this.#waitTimer);
+    for (const w of this.#waiting) w.cb(status(Code.CANCELLED, "ofp4 is shutting down"));
+    this.#waiting = [];
+    await Promise.race([this.#batcher.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    this.client.close();
+  }
+
+  /** GetForwardingPipelineConfig COOKIE_ONLY; push only when the target has none or another. */
+  async #ensurePipeline(): Promise<boolean> {
+    let current: bigint | undefined;
+    try {
+      const cfg = await this.client.getPipeline("COOKIE_ONLY");
+      current = cfg.cookie ? BigInt(cfg.cookie.cookie ?? 0) : undefined;
+    } catch (e) {
+      if (!(e instanceof P4RuntimeError) || e.code !== Code.FAILED_PRECONDITION) throw e;
+    }
+    const pushed = current !== this.#cookie;
+    if (pushed) {
+      this.#log.info({ target: this.#o.p4runtimeAddress, cookie: this.#cookie.toString(16) }, "pushing the P4 pipeline");
+      await this.client.setPipeline({ action: "VERIFY_AND_COMMIT", p4info: this.p4info, deviceConfig: this.#deviceConfig, cookie: this.#cookie });
+    }
+    await this.#setMissDefaults();
+    return pushed;
+  }
+
+  /** Every table's default action: the configured table-miss behaviour. */
+  async #setMissDefaults(): Promise<void> {
+    const want = this.#o.tableMiss ?? "controller";
+    const updates: p4.v1.IUpdate[] = this.mapping.tables.map((t) => ({
+      type: 2,
+      entity: {
+        tableEntry: { tableId: t.p4.id, isDefaultAction: true, action: { action: { actionId: t.miss[want] ?? t.miss.drop ?? this.mapping.dropActionId, params: [] } } },
+      },
+    }));
+    const results = await this.client.write(updates);
+    const bad = results.find((r) => r.code !== 0);
+    if (bad) throw new Error(`setting the table-miss default actions failed: ${codeName(bad.code)} ${bad.message}`);
+  }
+
+  /** Reads ofp4's entries back from the target (a restarted ofp4): kept for adoption, counted. */
+  async #recover(): Promise<void> {
+    const groups = new Map<number, p4.v1.IMulticastGroupEntry>();
+    for (const e of await this.client.readAll([{ packetReplicationEngineEntry: { multicastGroupEntry: { multicastGroupId: 0 } } }])) {
+      const g = e.packetReplicationEngineEntry?.multicastGroupEntry;
+      if (g) groups.set(g.multicastGroupId ?? 0, g);
+    }
+    const entities = await this.client.readAll(this.mapping.tables.map((t) => ({ tableEntry: { tableId: t.p4.id } })));
+    for (const e of entities) {
+      const te = e.tableEntry;
+      if (!te || te.isDefaultAction) continue;
+      const record = decodeRuleMetadata(te.metadata);
+      const table = this.mapping.tables.find((t) => t.p4.id === te.tableId);
+      if (!record || !table) continue;
+      const match = matchFromKey(this.mapping, table, te.match ?? []);
+      if (!match) continue;
+      let group: MulticastGroup | undefined;
+      const mcast = this.#mcastParam(te);
+      if (mcast !== 0) {
+        const g = groups.get(mcast);
+        if (g) {
+          const replicas = (g.replicas ?? []).map((r) => ({ port: Number(r.egressPort ?? 0), instance: r.instance ?? 0 }));
+          replicas.sort((a, b) => a.port - b.port || a.instance - b.instance);
+          group = this.#groups.adopt(mcast, replicas);
+          group.users++;
+        }
+      }
+      this.#recovered.set(tableEntryKey(te), { entry: te, record: { ...record, match }, group });
+      this.#count[table.ofTable]!++;
+    }
+    if (this.#recovered.size > 0) this.#log.info({ entries: this.#recovered.size }, "found ofp4 entries on the target");
+  }
+
+  #mcastParam(te: p4.v1.ITableEntry): number {
+    const a = te.action?.action;
+    if (!a || a.actionId !== this.mapping.flow.action.id) return 0;
+    const kind = a.params?.find((p) => p.paramId === this.mapping.flow.params.outKind.id);
+    if (!kind?.value || Number(BigInt("0x0" + Buffer.from(kind.value).toString("hex"))) !== this.mapping.flow.outKind.group) return 0;
+    const g = a.params?.find((p) => p.paramId === this.mapping.flow.params.mcastGrp.id);
+    return g?.value ? Number(BigInt("0x0" + Buffer.from(g.value).toString("hex"))) : 0;
+  }
+
+  /** Rules found on the target at construct that no rule of the core has taken over yet. */
+  recoveredRules(): RecoveredRule[] {
+    return [...this.#recovered.values()].map((r) => r.record);
+  }
+
+  // ── Target life cycle ────────────────────────────────────────────────────────────────
+
+  get phase(): TargetPhase {
+    return this.#phase;
+  }
+
+  #lost(reason: string): void {
+    if (this.#phase === "closed" || this.#phase === "lost") return;
+    const was = this.#phase;
+    this.#phase = "lost";
+    this.#log.warn({ target: this.#o.p4runtimeAddress, reason }, "P4Runtime target lost");
+    if (was !== "connecting") this.#core?.targetLost(reason);
+  }
+
+  /**
+   * Re-arbitrated (the client does), re-pushes the pipeline if the target lost it, resolves
+   * unknown outcomes, reads every entry back and writes the difference, then lets waiting
+   * operations go. Resolves when done; concurrent calls share one run (and one follow-up).
+   */
+  reconcile(): Promise<void> {
+    if (this.#reconciling) {
+      this.#reconcileAgain = true;
+      return this.#reconciling;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.#reconcileAgain = false;
+        await this.#reconcileOnce();
+      } while (this.#reconcileAgain && this.#phase !== "closed");
+    };
+    this.#reconciling = run().finally(() => (this.#reconciling = undefined));
+    return this.#reconciling;
+  }
+
+  async #reconcileOnce(): Promise<void> {
+    if (this.#phase === "closed") return;
+    if (!this.client.isPrimary) return; // the "primary" event brings us back
+    const wasLost = this.#phase === "lost";
+    this.#phase = "reconciling";
+    if (wasLost) this.#core?.targetRegained();
+    try {
+      await this.#batcher.idle();
+      await this.#ensurePipeline();
+      this.lastReconcile = await runReconcile({
+        mapping: this.mapping,
+        read: (entities) => this.client.readAll(entities),
+        write: (u) => this.#batcher.submitAsync(u),
+        desired: () => this.#desired(),
+        untouchable: (key) => this.#recovered.has(key) || this.#byKey.get(key)?.busy === true,
+        groups: () => this.#groups.all(),
+      });
+      this.#reconciliations++;
+      if (this.lastReconcile.foreign.length > 0) this.#log.warn({ entries: this.lastReconcile.foreign.length }, "entries on the target that are not ofp4's (left alone)");
+      if (this.lastReconcile.failures.length > 0) this.#log.error({ failures: this.lastReconcile.failures.slice(0, 10) }, "reconciliation writes failed");
+    } catch (e) {
+      this.#log.warn({ error: String(e) }, "reconciliation failed; retried when the target is back");
+      if (this.client.isPrimary && this.#phase === "reconciling") {
+        this.#phase = "lost";
+        setTimeout(() => void this.reconcile(), 200).unref();
+      } else this.#phase = "lost";
+      return;
+    }
+    if (this.#phase !== "reconciling") return;
+    this.#phase = "ready";
+    this.#flushWaiting();
+    if (wasLost) this.#core?.reconciliationFinished();
+  }
+
+  *#desired(): Iterable<{ key: string; entry: p4.v1.ITableEntry }> {
+    for (const [key, st] of this.#byKey) if (st.installed && !st.busy) yield { key, entry: st.installed };
+  }
+
+  /** Sends an update now (target ready) or when the target is back (bounded by targetWaitMs). */
+  #submit(update: p4.v1.IUpdate, cb: (s: UpdateStatus) => void): void {
+    if (this.#phase === "ready") {
+      this.#batcher.submit(update, cb);
+      return;
+    }
+    this.#waiting.push({ update, cb, since: Date.now() });
+    this.#armWaitTimer();
+  }
+
+  #armWaitTimer(): void {
+    if (this.#waitTimer || this.#waiting.length === 0) return;
+    const bound = this.#o.targetWaitMs ?? 30_000;
+    const first = this.#waiting[0]!.since;
+    this.#waitTimer = setTimeout(() => {
+      this.#waitTimer = undefined;
+      const now = Date.now();
+      const expired = this.#waiting.filter((w) => now - w.since >= bound);
+      this.#waiting = this.#waiting.filter((w) => now - w.since < bound);
+      for (const w of expired) w.cb(status(Code.UNAVAILABLE, `P4Runtime target ${this.#o.p4runtimeAddress} unavailable for ${bound} ms`));
+      this.#armWaitTimer();
+    }, Math.max(0, first + bound - Date.now()));
+    this.#waitTimer.unref();
+  }
+
+  #flushWaiting(): void {
+    clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const w of waiting) this.#batcher.submit(w.update, w.cb);
+    const unknown = this.#unknown;
+    this.#unknown = [];
+    for (const f of unknown) f();
+  }
+
+  // ── 2-3. Rules and operations ────────────────────────────────────────────────────────
+
+  chooseTable(): number {
+    return 0;
+  }
+
+  ruleConstruct(op: Operation): OfError | undefined {
+    const rule = op.rule;
+    const planned = translateRule(this.mapping, rule, this.#ctx);
+    if (!planned.ok) return planned.error;
+    const plan = planned.value;
+    const key = tableEntryKey({ tableId: plan.table.p4.id, match: plan.match, priority: plan.priority });
+    const victim = op.victim?.providerState as EntryState | undefined;
+    const recovered = this.#recovered.get(key);
+    const t = plan.table.ofTable;
+    if (!victim && !recovered && this.#count[t]! >= plan.table.p4.size) {
+      return ofError("FLOW_MOD_FAILED_TABLE_FULL", `table ${t} (${plan.table.p4.name}) holds ${plan.table.p4.size} entries`);
+    }
+    let group: MulticastGroup | undefined;
+    let created = false;
+    if (plan.replicas) {
+      const got = this.#groups.acquire(plan.replicas);
+      if (!got) return ofError("FLOW_MOD_FAILED_TABLE_FULL", `no multicast group id left for outputs to ${plan.replicas.map((r) => r.port).join(",")}`);
+      group = got.group;
+      created = got.created;
+    }
+    const metadata = encodeRuleMetadata(this.#record(rule));
+    const entry = buildTableEntry(this.mapping, plan, group?.id ?? 0, metadata);
+    const st = this.#newState(rule, key, plan);
+    if (victim) {
+      st.installed = victim.installed;
+      st.installedGroup = victim.installedGroup;
+      if (!op.resetCounts) {
+        st.packets = victim.packets;
+        st.bytes = victim.bytes;
+        st.lastUsed = victim.lastUsed;
+      }
+      this.#unindex(victim);
+    } else if (recovered) {
+      this.#recovered.delete(key);
+      st.installed = recovered.entry;
+      st.installedGroup = recovered.group;
+    } else this.#count[t]!++;
+    rule.providerState = st;
+    this.#index(st);
+    st.busy = true;
+
+    const rollback = (error: OfError): void => {
+      st.busy = false;
+      this.#unindex(st);
+      if (group) this.#releaseGroup(group.id);
+      if (victim) this.#index(victim);
+      else if (recovered) this.#recovered.set(key, recovered);
+      else this.#count[t]!--;
+      op.complete(error);
+    };
+    const succeed = (): void => {
+      const old = st.installedGroup;
+      st.installed = entry;
+      st.installedGroup = group;
+      st.busy = false;
+      if (old) this.#releaseGroup(old.id);
+      op.complete();
+    };
+    if (recovered && !op.resetCounts && sameBytes(recovered.entry.metadata, metadata) && recovered.group === group) {
+      // Adopting what the target already holds (an ofp4 restart): nothing to write.
+      queueMicrotask(succeed);
+      return undefined;
+    }
+    const exists = victim?.installed !== undefined || recovered !== undefined;
+    const write = (): void => this.#writeEntry(st, entry, exists ? 2 : 1, op.resetCounts && exists, succeed, rollback);
+    if (group) this.#afterGroup(group, created, write, () => rollback(ofError("FLOW_MOD_FAILED_UNKNOWN", `multicast group ${group.id} could not be written`)));
+    else write();
+    return undefined;
+  }
+
+  ruleModifyActions(op: Operation): OfError | undefined {
+    const rule = op.rule;
+    const st = rule.providerState as EntryState | undefined;
+    if (!st) return ofError("FLOW_MOD_FAILED_UNKNOWN", "the rule has no table entry");
+    const planned = translateRule(this.mapping, rule, this.#ctx);
+    if (!planned.ok) return planned.error;
+    const plan = planned.value;
+    let group: MulticastGroup | undefined;
+    let created = false;
+    if (plan.replicas) {
+      const got = this.#groups.acquire(plan.replicas);
+      if (!got) return ofError("FLOW_MOD_FAILED_TABLE_FULL", `no multicast group id left for outputs to ${plan.replicas.map((r) => r.port).join(",")}`);
+      group = got.group;
+      created = got.created;
+    }
+    const entry = buildTableEntry(this.mapping, plan, group?.id ?? 0, encodeRuleMetadata(this.#record(rule)));
+    st.busy = true;
+    const saved = { packets: st.packets, bytes: st.bytes };
+    const succeed = (): void => {
+      const old = st.installedGroup;
+      st.installed = entry;
+      st.installedGroup = group;
+      st.busy = false;
+      if (op.resetCounts) {
+        st.packets = 0n;
+        st.bytes = 0n;
+      }
+      if (old) this.#releaseGroup(old.id);
+      op.complete();
+    };
+    const rollback = (error: OfError): void => {
+      st.busy = false;
+      st.packets = saved.packets;
+      st.bytes = saved.bytes;
+      if (group) this.#releaseGroup(group.id);
+      op.complete(error);
+    };
+    const write = (): void => this.#writeEntry(st, entry, st.installed ? 2 : 1, op.resetCounts, succeed, rollback);
+    if (group) this.#afterGroup(group, created, write, () => rollback(ofError("FLOW_MOD_FAILED_UNKNOWN", `multicast group ${group.id} could not be written`)));
+    else write();
+    return undefined;
+  }
+
+  ruleDestruct(op: Operation): OfError | undefined {
+    const st = op.rule.providerState as EntryState | undefined;
+    if (!st || !st.installed) {
+      queueMicrotask(() => op.complete());
+      return undefined;
+    }
+    st.busy = true;
+    const del: p4.v1.ITableEntry = { tableId: st.table.p4.id, match: st.installed.match, priority: st.installed.priority };
+    this.#submit({ type: 3, entity: { tableEntry: del } }, (s) => {
+      if (s.code !== 0 && s.code !== Code.NOT_FOUND) {
+        // DELETE never fails: the target is out of sync; reconciliation removes the leftover.
+        this.#log.warn({ key: st.key, code: codeName(s.code), message: s.message }, "DELETE failed; reconciling");
+        this.#scheduleReconcile();
+      }
+      st.busy = false;
+      this.#unindex(st);
+      this.#count[st.table.ofTable]!--;
+      if (st.installedGroup) this.#releaseGroup(st.installedGroup.id);
+      st.installed = undefined;
+      st.installedGroup = undefined;
+      op.complete();
+    });
+    return undefined;
+  }
+
+  flush(): void {
+    // Each DELETE of the flush still completes on its own; the batcher packs them together.
+  }
+
+  /** Writes one entry (INSERT=1 / MODIFY=2) and maps the outcome (see the header table). */
+  #writeEntry(st: EntryState, entry: p4.v1.ITableEntry, type: 1 | 2, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void, retried = false): void {
+    const te: p4.v1.ITableEntry = resetCounts && type === 2 ? { ...entry, counterData: { packetCount: 0n, byteCount: 0n } } : entry;
+    this.#submit({ type, entity: { tableEntry: te } }, (s) => {
+      if (s.code === 0) return ok();
+      if (s.outcomeUnknown) {
+        this.#deferUnknown(() => this.#readBack(st, entry, type, resetCounts, ok, fail));
+        return;
+      }
+      if (!retried && type === 1 && s.code === Code.ALREADY_EXISTS) return this.#writeEntry(st, entry, 2, resetCounts, ok, fail, true);
+      if (!retried && type === 2 && s.code === Code.NOT_FOUND) return this.#writeEntry(st, entry, 1, false, ok, fail, true);
+      fail(this.#errorFor(st, s));
+    });
+  }
+
+  /** Completes an operation of unknown outcome from what the target holds. */
+  #readBack(st: EntryState, entry: p4.v1.ITableEntry, type: 1 | 2, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void): void {
+    this.client
+      .readAll([{ tableEntry: { tableId: entry.tableId, match: entry.match, priority: entry.priority } }])
+      .then(
+        (found) => {
+          const te = found.find((e) => e.tableEntry)?.tableEntry;
+          if (te && sameBytes(te.metadata, entry.metadata)) ok();
+          else this.#writeEntry(st, entry, te ? 2 : type === 2 && !st.installed ? 1 : te ? 2 : 1, resetCounts, ok, fail, true);
+        },
+        (e: unknown) => {
+          if (e instanceof P4RuntimeError && e.code === Code.NOT_FOUND) this.#writeEntry(st, entry, 1, false, ok, fail, true);
+          else this.#deferUnknown(() => this.#readBack(st, entry, type, resetCounts, ok, fail));
+        },
+      );
+  }
+
+  #deferUnknown(f: () => void): void {
+    if (this.#phase === "ready" && this.client.isPrimary) {
+      setTimeout(f, 20).unref();
+      return;
+    }
+    this.#unknown.push(f);
+  }
+
+  #errorFor(st: EntryState, s: UpdateStatus): OfError {
+    const what = `table ${st.table.ofTable} (${st.table.p4.name}): ${codeName(s.code)} ${s.message}`;
+    if (isTableFull(s)) return ofError("FLOW_MOD_FAILED_TABLE_FULL", what);
+    if (s.code === Code.INVALID_ARGUMENT) {
+      this.#log.warn({ key: st.key, message: s.message }, "target refused an entry");
+      return /match|key|priority|mask|field/i.test(s.message) ? ofError("BAD_MATCH_BAD_VALUE", what) : ofError("BAD_ACTION_BAD_ARGUMENT", what);
+    }
+    if (s.code === Code.PERMISSION_DENIED) return ofError("FLOW_MOD_FAILED_EPERM", what);
+    return ofError("FLOW_MOD_FAILED_UNKNOWN", what);
+  }
+
+  /** Runs `write` once the group is on the target (writing it first when new). */
+  #afterGroup(group: MulticastGroup, created: boolean, write: () => void, failed: () => void): void {
+    if (created) {
+      this.#submit({ type: 1, entity: multicastEntity(group.id, group.replicas) }, (s) => {
+        const ok = s.code === 0 || s.code === Code.ALREADY_EXISTS;
+        if (!ok) this.#log.warn({ group: group.id, code: codeName(s.code), message: s.message }, "multicast group INSERT failed");
+        this.#groups.settle(group, ok);
+      });
+    }
+    this.#groups.whenReady(group, (ok) => (ok ? write() : failed()));
+  }
+
+  #releaseGroup(id: number): void {
+    if (!this.#groups.release(id)) return;
+    this.#submit({ type: 3, entity: { packetReplicationEngineEntry: { multicastGroupEntry: { multicastGroupId: id } } } }, (s) => {
+      if (s.code !== 0 && s.code !== Code.NOT_FOUND) this.#scheduleReconcile();
+    });
+  }
+
+  #scheduleReconcile(): void {
+    if (this.#phase !== "ready") return;
+    setImmediate(() => void this.reconcile());
+  }
+
+  #record(rule: Rule): RuleRecord {
+    return {
+      tableId: rule.tableId,
+      priority: rule.priority,
+      cookie: rule.cookie,
+      flags: rule.flags,
+      idleTimeout: rule.idleTimeout,
+      hardTimeout: rule.hardTimeout,
+      importance: rule.importance,
+      instructions: rule.instructions,
+    };
+  }
+
+  #newState(rule: Rule, key: string, plan: EntryPlan): EntryState {
+    const keyFields = plan.match.map((m) => {
+      const f = plan.table.p4.field(m.fieldId ?? 0);
+      return {
+        name: f.name,
+        value: BigInt("0x0" + Buffer.from(m.ternary?.value ?? []).toString("hex")),
+        mask: BigInt("0x0" + Buffer.from(m.ternary?.mask ?? []).toString("hex")),
+      };
+    });
+    return {
+      rule,
+      key,
+      table: plan.table,
+      installed: undefined,
+      installedGroup: undefined,
+      keyFields,
+      priority: plan.priority,
+      packets: 0n,
+      bytes: 0n,
+      lastUsed: undefined,
+      busy: false,
+    };
+  }
+
+  #index(st: EntryState): void {
+    this.#byKey.set(st.key, st);
+    this.#byTable[st.table.ofTable]!.add(st);
+  }
+
+  #unindex(st: EntryState): void {
+    if (this.#byKey.get(st.key) === st) this.#byKey.delete(st.key);
+    this.#byTable[st.table.ofTable]!.delete(st);
+  }
+
+  // ── 4. Counters, packets, ports, groups ───────────────────────────────────────────────
+
+  #counted(key: string, packets: bigint, bytes: bigint, now: number): void {
+    const st = this.#byKey.get(key);
+    if (!st) return;
+    if (packets !== st.packets) st.lastUsed = now;
+    st.packets = packets;
+    st.bytes = bytes;
+  }
+
+  ruleStats(rule: Rule): RuleStats {
+    const st = rule.providerState as EntryState | undefined;
+    if (!st) return { packetCount: 0n, byteCount: 0n, lastUsed: undefined };
+    return { packetCount: st.packets, byteCount: st.bytes, lastUsed: st.lastUsed };
+  }
+
+  /** Resolves after a counter poll that started after this call (fresh flow stats). */
+  pollCounters(): Promise<void> {
+    return this.#poller?.fresh() ?? Promise.resolve();
+  }
+
+  portStats(portNo: number): readonly PortStats[] {
+    return this.#ports
+      .filter((p) => portNo === OFPP.ANY || p === portNo)
+      .map((p) => {
+        const c = this.#poller?.ports.get(p);
+        return {
+          portNo: p,
+          rxPackets: c?.rxPackets ?? 0n,
+          txPackets: c?.txPackets ?? 0n,
+          rxBytes: c?.rxBytes ?? 0n,
+          txBytes: c?.txBytes ?? 0n,
+          rxDropped: 0n,
+          txDropped: 0n,
+          rxErrors: 0n,
+          txErrors: 0n,
+          rxFrameErr: 0n,
+          rxOverErr: 0n,
+          rxCrcErr: 0n,
+          collisions: 0n,
+          durationSec: 0,
+          durationNsec: 0,
+        };
+      });
+  }
+
+  #packetIn(pin: p4.v1.PacketIn): void {
+    const core = this.#core;
+    if (!core) return;
+    const h = readPacketIn(this.mapping, pin);
+    const data = pin.payload ?? new Uint8Array();
+    const noMatch = h.reason === this.mapping.packetIn.reasons.NO_MATCH;
+    const st = this.#ruleFor(h.tableId, data, h.inPort, h.metadata, noMatch);
+    let maxLen: number | "miss_send_len" = "miss_send_len";
+    if (st) {
+      const out = controllerOutput(st.rule.instructions);
+      if (out !== undefined) maxLen = out;
+    }
+    const match: Match = [
+      { field: OxmField.IN_PORT, value: BigInt(h.inPort), mask: 0xffffffffn },
+      ...(h.metadata !== 0n ? [{ field: OxmField.METADATA, value: h.metadata, mask: ALL_ONES }] : []),
+    ];
+    core.packetIn({
+      reason: noMatch ? OFPR.NO_MATCH : OFPR.ACTION,
+      tableId: h.tableId,
+      cookie: st ? st.rule.cookie : ALL_ONES,
+      match,
+      inPort: h.inPort,
+      data,
+      maxLen,
+    });
+  }
+
+  /** The rule that sent a packet-in: the table-miss rule on a miss, else the highest-priority match. */
+  #ruleFor(tableId: number, frame: Uint8Array, inPort: number, metadata: bigint, miss: boolean): EntryState | undefined {
+    const table = this.mapping.tables[tableId];
+    if (!table) return undefined;
+    if (miss) {
+      const st = this.#byKey.get(tableEntryKey({ tableId: table.p4.id, priority: this.mapping.priorityOffset, match: [] }));
+      return st;
+    }
+    const k = packetKey(frame, inPort, metadata);
+    let best: EntryState | undefined;
+    for (const st of this.#byTable[tableId]!) {
+      if (best && st.priority <= best.priority) continue;
+      if (st.keyFields.every((f) => ((k.get(f.name) ?? 0n) & f.mask) === f.value)) best = st;
+    }
+    return best;
+  }
+
+  packetOut(packet: PacketOut): OfError | undefined {
+    const plan = planPacketOut(this.mapping, (n) => this.#portSet.has(n), this.#ports, packet.inPort, packet.data, packet.actions);
+    if ("name" in plan) return plan;
+    if (plan.sends.length > 0 && this.#phase !== "ready") {
+      return ofError("BAD_REQUEST_EPERM", `packet_out: P4Runtime target ${this.#o.p4runtimeAddress} is not available`);
+    }
+    for (const s of plan.sends) this.client.packetOut(s.payload, packetOutMetadata(this.mapping, s));
+    for (const c of plan.toController) {
+      this.#core?.packetIn({
+        reason: OFPR.ACTION,
+        tableId: 0xff,
+        cookie: ALL_ONES,
+        match: [{ field: OxmField.IN_PORT, value: BigInt(packet.inPort >>> 0), mask: 0xffffffffn }],
+        inPort: packet.inPort,
+        data: c.frame,
+        maxLen: c.maxLen,
+      });
+    }
+    return undefined;
+  }
+
+  portMod(request: PortModRequest): OfError | undefined {
+    if (!this.#portSet.has(request.portNo)) return ofError("PORT_MOD_FAILED_BAD_PORT", `port ${request.portNo} is not a data port`);
+    return undefined;
+  }
+
+  groupMod(mod: GroupMod): OfError | undefined {
+    if (mod.command === "delete") {
+      if (mod.groupId === 0xfffffffc) this.#ofGroups.clear();
+      else this.#ofGroups.delete(mod.groupId);
+      return undefined;
+    }
+    if (mod.groupType === "select") return ofError("GROUP_MOD_FAILED_BAD_TYPE", "SELECT groups: the P4 program has no action selector");
+    if (mod.groupType === "ff") return ofError("GROUP_MOD_FAILED_BAD_TYPE", "fast-failover groups: the P4 program has no liveness watch");
+    if (mod.groupType === "indirect" && mod.buckets.length !== 1) return ofError("GROUP_MOD_FAILED_BAD_BUCKET", "an INDIRECT group has exactly one bucket");
+    for (const [i, b] of mod.buckets.entries()) {
+      if (mod.groupType === "all" && b.actions.some((a) => a.type !== "output")) {
+        return ofError("GROUP_MOD_FAILED_BAD_BUCKET", `ALL group ${mod.groupId} bucket ${i}: the program replicates to ports only (outputs, no per-bucket actions)`);
+      }
+      for (const a of b.actions) if (a.type === "group") return ofError("GROUP_MOD_FAILED_CHAINING_UNSUPPORTED", `group ${mod.groupId} bucket ${i} chains to group ${a.groupId}`);
+    }
+    if (mod.command === "modify") {
+      for (const st of this.#byKey.values()) {
+        const ins = st.rule.instructions;
+        if ([...ins.applyActions, ...(ins.writeActions ?? [])].some((a) => a.type === "group" && a.groupId === mod.groupId)) {
+          return ofError("GROUP_MOD_FAILED_EPERM", `group ${mod.groupId} is used by flows: modifying it in place is not supported; delete and re-add`);
+        }
+      }
+    }
+    this.#ofGroups.set(mod.groupId, { type: mod.groupType, buckets: mod.buckets.map((b) => b.actions) });
+    return undefined;
+  }
+
+  // ── For the daemon and ofp4ctl ────────────────────────────────────────────────────────
+
+  #latency(ms: number): void {
+    this.#latencies.push(ms);
+    if (this.#latencies.length > 4096) this.#latencies = this.#latencies.slice(-2048);
+  }
+
+  stats(): OffloadStats {
+    const b = this.#batcher.stats;
+    const sorted = [...this.#latencies].sort((x, y) => x - y);
+    const pct = (q: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+    return {
+      phase: this.#phase,
+      entries: this.#count.reduce((a, n) => a + n, 0),
+      pendingUpdates: b.pending + b.inFlight,
+      waitingUpdates: this.#waiting.length,
+      writes: b.batchesSent,
+      updatesPerWrite: b.meanUpdatesPerBatch,
+      writeLatencyMs: { mean: b.meanWriteLatencyMs, p50: pct(0.5), p99: pct(0.99), max: b.maxWriteLatencyMs },
+      counterPollMs: this.#poller?.stats.lastDurationMs ?? 0,
+      counterPolls: this.#poller?.stats.polls ?? 0,
+      reconciliations: this.#reconciliations,
+      multicastGroups: this.#groups.size,
+      recoveredEntries: this.#recovered.size,
+    };
+  }
+
+  /** Every entry the target holds now, with the rule it belongs to or its status. */
+  async dumpEntries(): Promise<EntryDump[]> {
+    const entities = await this.client.readAll(this.mapping.tables.map((t) => ({ tableEntry: { tableId: t.p4.id } })));
+    const out: EntryDump[] = [];
+    for (const e of entities) {
+      const te = e.tableEntry;
+      if (!te || te.isDefaultAction) continue;
+      const key = tableEntryKey(te);
+      const table = this.p4info.tables.find(te.tableId ?? 0)?.name ?? `table#${te.tableId ?? 0}`;
+      const description = describeTableEntry(this.p4info, te);
+      const st = this.#byKey.get(key);
+      if (st) {
+        const r = st.rule;
+        out.push({ table, key, description, status: "rule", rule: { tableId: r.tableId, priority: r.priority, cookie: r.cookie, match: r.match } });
+      } else if (this.#recovered.has(key)) {
+        const r = this.#recovered.get(key)!.record;
+        out.push({ table, key, description, status: "recovered", rule: { tableId: r.tableId, priority: r.priority, cookie: r.cookie, match: r.match } });
+      } else out.push({ table, key, description, status: hasOfp4Tag(te.metadata) ? "orphan" : "foreign" });
+    }
+    return out;
+  }
+
+  /** Resolves when no update is queued, waiting or in flight (tests, benchmarks). */
+  async idle(): Promise<void> {
+    await this.#batcher.idle();
+  }
+}
+
+/** max_len of the rule's output:CONTROLLER action, if it has one. */
+function controllerOutput(ins: Instructions): number | undefined {
+  const all: readonly Action[] = [...ins.applyActions, ...(ins.writeActions ?? [])];
+  for (const a of all) if (a.type === "output" && a.port === OFPP.CONTROLLER) return a.maxLen;
+  return undefined;
+}
