@@ -107,6 +107,13 @@ if (isMainThread) {
   console.log(`sim insert bench: ${ENTRIES} entries into ingress.ofp_table_0 (23 ternary fields, flow action with 17 params)`);
   console.log(`  client: P4RuntimeClient.${MODE === "encoded" ? "writeEncoded (updates encoded beforehand)" : "write (encodes each update)"}, ${BATCH} updates per Write, ${IN_FLIGHT} Writes in flight; sim in a worker thread`);
   if (first) console.log(`  first ${first[0]} inserts: ${(first[1] / 1000).toFixed(2)} s = ${Math.round(first[0] / (first[1] / 1000))} inserts/s`);
+  let prev = [0, 0];
+  const steps = marks.map(([n, ms]) => {
+    const rate = Math.round((n - prev[0]) / ((ms - prev[1]) / 1000));
+    prev = [n, ms];
+    return `${n / 1000}k:${rate}/s`;
+  });
+  console.log(`  rate per 100k: ${steps.join(" ")}`);
   console.log(`  all ${ENTRIES}: ${seconds.toFixed(2)} s = ${Math.round(ENTRIES / seconds)} inserts/s; failed updates: ${failed}`);
   console.log(`  entries held: ${held.entries}; sim heap ${(base.heap / 2 ** 20).toFixed(1)} MiB -> ${(held.heap / 2 ** 20).toFixed(1)} MiB = ${Math.round((held.heap - base.heap) / held.entries)} bytes per entry`);
   console.log(`  packet lookups on the full table: ${Math.round(lookups.perSecond)} /s (${lookups.hits} hits of ${lookups.count})`);
