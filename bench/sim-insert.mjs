@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import v8 from "node:v8";
+import { performance } from "node:perf_hooks";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
