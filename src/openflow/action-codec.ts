@@ -6,8 +6,8 @@
 
 import { OFPP, type Action } from "./actions.js";
 import { ofError } from "./errors.js";
-import { OxmField, fieldMaxValue, getField, type Match } from "./match.js";
-import { OXM_FIELD_BYTES, decodeOxmTlv, writeOxmTlv } from "./oxm.js";
+import { OxmField, getField, type Match } from "./match.js";
+import { OXM_FIELD_BYTES, decodeOxmTlv, fieldMaxValue, writeOxmTlv } from "./oxm.js";
 import { port16to32, port32to16 } from "./port.js";
 import { fail, ok, type Result } from "./result.js";
 import { Writer, readUint, viewOf } from "./wire.js";

@@ -5,9 +5,10 @@
 // for fields NXM lacks (metadata, MPLS, SCTP), as Open vSwitch does. Never throws.
 
 import { ofError } from "./errors.js";
-import { OxmField, fieldMaxValue, type Match, type MatchField } from "./match.js";
+import { OxmField, type Match, type MatchField } from "./match.js";
 import {
   MASKABLE,
+  fieldMaxValue,
   OFPXMC_OPENFLOW_BASIC,
   buildMatch,
   checkField,

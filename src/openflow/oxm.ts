@@ -5,12 +5,23 @@
 // BAD_LEN, BAD_FIELD, BAD_MASK, BAD_VALUE, BAD_WILDCARDS, DUP_FIELD, BAD_PREREQ.
 
 import { ofError, type OfError } from "./errors.js";
-import { OxmField, fieldMaxValue, type Match, type MatchField } from "./match.js";
+import { OXM_FIELD_BITS, OxmField, type Match, type MatchField } from "./match.js";
 import { fail, ok, type Result } from "./result.js";
 import { Writer, readUint, viewOf } from "./wire.js";
 
 export const OFPXMC_OPENFLOW_BASIC = 0x8000;
 export const OFPMT_OXM = 1;
+
+/** All-ones value of each field (match.ts fieldMaxValue, precomputed for the hot path). */
+const FIELD_MAX: readonly bigint[] = (() => {
+  const out: bigint[] = [];
+  for (const [f, bits] of Object.entries(OXM_FIELD_BITS)) out[Number(f)] = (1n << BigInt(bits)) - 1n;
+  return out;
+})();
+
+export function fieldMaxValue(field: OxmField): bigint {
+  return FIELD_MAX[field]!;
+}
 
 /** Bytes of each field's value on the wire. */
 export const OXM_FIELD_BYTES: Readonly<Record<OxmField, number>> = {
@@ -283,7 +294,7 @@ export interface TlvHeader {
 }
 
 export function readTlvHeader(buf: Uint8Array, at: number): TlvHeader {
-  const h = viewOf(buf).getUint32(at);
+  const h = ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
   return { oxmClass: h >>> 16, field: (h >>> 9) & 0x7f, hasMask: (h & 0x100) !== 0, length: h & 0xff };
 }
 

@@ -115,8 +115,15 @@ export class Writer {
   }
 }
 
+let lastBytes: Uint8Array | undefined;
+let lastView: DataView | undefined;
+
+/** A DataView over exactly `b` (the last one is reused: decoders ask for the same message's view many times). */
 export function viewOf(b: Uint8Array): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b === lastBytes && lastView !== undefined) return lastView;
+  lastBytes = b;
+  lastView = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return lastView;
 }
 
 /** Reads `n` bytes at `at` as an unsigned big-endian bigint. */
