@@ -32,7 +32,7 @@ if (isMainThread) {
   const { parseTextFormat } = await load("src/p4runtime/text-format.js");
   const { p4 } = await load("src/generated/proto.js");
 
-  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { build } });
+  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { build }, resourceLimits: { maxYoungGenerationSizeMb: 128 } });
   const replies = [];
   const waiting = [];
   worker.on("message", (m) => (waiting.length ? waiting.shift()(m) : replies.push(m)));
@@ -83,6 +83,8 @@ if (isMainThread) {
   let next = 0;
   let failed = 0;
   const marks = [];
+  let done = 0;
+  let markAt = 100_000;
   const t0 = performance.now();
   const lane = async () => {
     while (next < ENTRIES) {
@@ -96,7 +98,11 @@ if (isMainThread) {
         statuses = await client.write(updates);
       }
       for (const s of statuses) if (s.code !== 0) failed++;
-      if (next % 100_000 < BATCH) marks.push([next, performance.now() - t0]);
+      done += statuses.length;
+      while (done >= markAt) {
+        marks.push([markAt, performance.now() - t0]);
+        markAt += 100_000;
+      }
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
