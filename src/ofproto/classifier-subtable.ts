@@ -213,9 +213,7 @@ export class Subtable<R extends RuleLike> {
       return undefined;
     }
     const idx = new PatternIndex<R>(pattern, withPriority);
-    for (const slot of this.rules.values()) {
-      for (const r of slotRules(slot)) slotAdd(idx.map, idx.key(r.match, r.priority), r);
-    }
+    for (const r of this.all()) slotAdd(idx.map, idx.key(r.match, r.priority), r);
     this.#uses.delete(useKey);
     if (this.indexes.length >= this.policy.max) {
       // Evict the index that answered least recently.
@@ -227,9 +225,12 @@ export class Subtable<R extends RuleLike> {
     return idx;
   }
 
-  /** Every rule, as a fresh array per slot (safe against removal during iteration). */
+  /** Every rule (safe against removal during iteration: a Map iterator skips deleted keys). */
   *all(): IterableIterator<R> {
-    for (const slot of this.rules.values()) yield* slotRules(slot);
+    for (const slot of this.rules.values()) {
+      if (slot instanceof Many) yield* slot.all();
+      else yield slot;
+    }
   }
 }
 

@@ -418,6 +418,14 @@ describe("classifier unit behaviour", () => {
     for (const r of cls.loose(m([OxmField.IN_PORT, 2n]))) expect(cls.remove(r)).toBe(true);
     expect(cls.size).toBe(40);
     expect([...cls.loose(m([OxmField.IN_PORT, 2n]))]).toEqual([]);
+    // The same while scanning (a request narrower than the subtable) and over the whole table.
+    for (let i = 0; i < 50; i++) cls.insert({ match: m([OxmField.IN_PORT, BigInt(i)], [OxmField.ETH_TYPE, 0x800n]), priority: 1, id: 100 + i });
+    let n = 0;
+    for (const r of cls.loose(m([OxmField.ETH_TYPE, 0x800n]))) n += cls.remove(r) ? 1 : 0;
+    expect(n).toBe(50);
+    for (const r of cls) expect(cls.remove(r)).toBe(true);
+    expect(cls.size).toBe(0);
+    expect(cls.subtableCount).toBe(0);
   });
 
   it("does not visit unrelated rules", () => {
