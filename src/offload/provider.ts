@@ -151,9 +151,10 @@ interface EntryState {
   busy: boolean;
 }
 
+/** Work held back while the target is away: run when it is back, failed past the wait bound. */
 interface Waiting {
-  readonly update: p4.v1.IUpdate;
-  readonly cb: (s: UpdateStatus) => void;
+  readonly run: () => void;
+  readonly fail: (why: string) => void;
   readonly since: number;
 }
 
@@ -209,8 +210,6 @@ export class OffloadProvider implements Provider {
   #phase: TargetPhase = "connecting";
   #waiting: Waiting[] = [];
   #waitTimer: NodeJS.Timeout | undefined;
-  /** Re-checks of operations whose Write had an unknown outcome, run when the target is ready. */
-  #unknown: (() => void)[] = [];
   #poller: CounterPoller | undefined;
   #reconciling: Promise<void> | undefined;
   #reconcileAgain = false;
@@ -336,7 +335,7 @@ export class OffloadProvider implements Provider {
     this.#phase = "closed";
     this.#poller?.stop();
     clearTimeout(this.#waitTimer);
-    for (const w of this.#waiting) w.cb(status(Code.CANCELLED, "ofp4 is shutting down"));
+    for (const w of this.#waiting) w.fail("ofp4 is shutting down");
     this.#waiting = [];
     await Promise.race([this.#batcher.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
     this.client.close();
@@ -421,6 +420,19 @@ export class OffloadProvider implements Provider {
     return [...this.#recovered.values()].map((r) => r.record);
   }
 
+  /**
+   * Drops the rules recovered at construct that the core did not adopt: from now on their
+   * entries are ofp4's leftovers, deleted by the next reconciliation.
+   */
+  forgetRecovered(): void {
+    for (const r of this.#recovered.values()) {
+      const t = this.mapping.tables[r.record.tableId];
+      if (t) this.#count[t.ofTable]!--;
+      if (r.group) this.#groups.release(r.group.id);
+    }
+    this.#recovered.clear();
+  }
+
   // ── Target life cycle ────────────────────────────────────────────────────────────────
 
   get phase(): TargetPhase {
@@ -499,20 +511,28 @@ export class OffloadProvider implements Provider {
       this.#batcher.submit(update, cb);
       return;
     }
-    this.#waiting.push({ update, cb, since: Date.now() });
+    this.#defer(
+      () => this.#batcher.submit(update, cb),
+      (why) => cb(status(Code.UNAVAILABLE, why)),
+    );
+  }
+
+  /** Holds work until the target is ready again (reconciled); fails it past targetWaitMs. */
+  #defer(run: () => void, fail: (why: string) => void): void {
+    this.#waiting.push({ run, fail, since: Date.now() });
     this.#armWaitTimer();
   }
 
   #armWaitTimer(): void {
     if (this.#waitTimer || this.#waiting.length === 0) return;
     const bound = this.#o.targetWaitMs ?? 30_000;
-    const first = this.#waiting[0]!.since;
+    const first = Math.min(...this.#waiting.map((w) => w.since));
     this.#waitTimer = setTimeout(() => {
       this.#waitTimer = undefined;
       const now = Date.now();
       const expired = this.#waiting.filter((w) => now - w.since >= bound);
       this.#waiting = this.#waiting.filter((w) => now - w.since < bound);
-      for (const w of expired) w.cb(status(Code.UNAVAILABLE, `P4Runtime target ${this.#o.p4runtimeAddress} unavailable for ${bound} ms`));
+      for (const w of expired) w.fail(`P4Runtime target ${this.#o.p4runtimeAddress} unavailable for ${bound} ms`);
       this.#armWaitTimer();
     }, Math.max(0, first + bound - Date.now()));
     this.#waitTimer.unref();
@@ -523,10 +543,18 @@ export class OffloadProvider implements Provider {
     this.#waitTimer = undefined;
     const waiting = this.#waiting;
     this.#waiting = [];
-    for (const w of waiting) this.#batcher.submit(w.update, w.cb);
-    const unknown = this.#unknown;
-    this.#unknown = [];
-    for (const f of unknown) f();
+    for (const w of waiting) w.run();
+  }
+
+  /**
+   * A status that says the target went away or lost its pipeline under us (not a verdict on
+   * the update): the update's fate is checked again after reconciliation.
+   */
+  #troubled(s: UpdateStatus): boolean {
+    const trouble =
+      s.outcomeUnknown || s.code === Code.UNAVAILABLE || s.code === Code.FAILED_PRECONDITION || s.code === Code.PERMISSION_DENIED;
+    if (trouble) this.#scheduleReconcile();
+    return trouble;
   }
 
   // ── 2-3. Rules and operations ────────────────────────────────────────────────────────
@@ -682,8 +710,8 @@ export class OffloadProvider implements Provider {
     const te: p4.v1.ITableEntry = resetCounts && type === 2 ? { ...entry, counterData: { packetCount: 0n, byteCount: 0n } } : entry;
     this.#submit({ type, entity: { tableEntry: te } }, (s) => {
       if (s.code === 0) return ok();
-      if (s.outcomeUnknown) {
-        this.#deferUnknown(() => this.#readBack(st, entry, type, resetCounts, ok, fail));
+      if (this.#troubled(s)) {
+        this.#deferCheck(st, entry, type, resetCounts, ok, fail);
         return;
       }
       if (!retried && type === 1 && s.code === Code.ALREADY_EXISTS) return this.#writeEntry(st, entry, 2, resetCounts, ok, fail, true);
@@ -692,29 +720,26 @@ export class OffloadProvider implements Provider {
     });
   }
 
-  /** Completes an operation of unknown outcome from what the target holds. */
-  #readBack(st: EntryState, entry: p4.v1.ITableEntry, type: 1 | 2, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void): void {
-    this.client
-      .readAll([{ tableEntry: { tableId: entry.tableId, match: entry.match, priority: entry.priority } }])
-      .then(
-        (found) => {
-          const te = found.find((e) => e.tableEntry)?.tableEntry;
-          if (te && sameBytes(te.metadata, entry.metadata)) ok();
-          else this.#writeEntry(st, entry, te ? 2 : type === 2 && !st.installed ? 1 : te ? 2 : 1, resetCounts, ok, fail, true);
-        },
-        (e: unknown) => {
-          if (e instanceof P4RuntimeError && e.code === Code.NOT_FOUND) this.#writeEntry(st, entry, 1, false, ok, fail, true);
-          else this.#deferUnknown(() => this.#readBack(st, entry, type, resetCounts, ok, fail));
-        },
-      );
+  #deferCheck(st: EntryState, entry: p4.v1.ITableEntry, type: 1 | 2, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void): void {
+    const run = (): void => this.#readBack(st, entry, type, resetCounts, ok, fail);
+    const failWith = (why: string): void => fail(ofError("FLOW_MOD_FAILED_UNKNOWN", why));
+    this.#defer(run, failWith);
   }
 
-  #deferUnknown(f: () => void): void {
-    if (this.#phase === "ready" && this.client.isPrimary) {
-      setTimeout(f, 20).unref();
-      return;
-    }
-    this.#unknown.push(f);
+  /** Completes an operation of unknown outcome from what the target holds (written again if absent). */
+  #readBack(st: EntryState, entry: p4.v1.ITableEntry, type: 1 | 2, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void): void {
+    this.client.readAll([{ tableEntry: { tableId: entry.tableId, match: entry.match, priority: entry.priority } }]).then(
+      (found) => {
+        const te = found.find((e) => e.tableEntry)?.tableEntry;
+        if (te && sameBytes(te.metadata, entry.metadata)) ok();
+        else this.#writeEntry(st, entry, te ? 2 : 1, resetCounts && te !== undefined, ok, fail, true);
+      },
+      (e: unknown) => {
+        if (e instanceof P4RuntimeError && (e.code === Code.NOT_FOUND || e.code === Code.INVALID_ARGUMENT)) {
+          this.#writeEntry(st, entry, 1, false, ok, fail, true);
+        } else this.#deferCheck(st, entry, type, resetCounts, ok, fail);
+      },
+    );
   }
 
   #errorFor(st: EntryState, s: UpdateStatus): OfError {
@@ -731,11 +756,17 @@ export class OffloadProvider implements Provider {
   /** Runs `write` once the group is on the target (writing it first when new). */
   #afterGroup(group: MulticastGroup, created: boolean, write: () => void, failed: () => void): void {
     if (created) {
-      this.#submit({ type: 1, entity: multicastEntity(group.id, group.replicas) }, (s) => {
-        const ok = s.code === 0 || s.code === Code.ALREADY_EXISTS;
-        if (!ok) this.#log.warn({ group: group.id, code: codeName(s.code), message: s.message }, "multicast group INSERT failed");
-        this.#groups.settle(group, ok);
-      });
+      const insert = (): void =>
+        this.#submit({ type: 1, entity: multicastEntity(group.id, group.replicas) }, (s) => {
+          if (s.code !== 0 && s.code !== Code.ALREADY_EXISTS && this.#troubled(s)) {
+            this.#defer(insert, () => this.#groups.settle(group, false));
+            return;
+          }
+          const ok = s.code === 0 || s.code === Code.ALREADY_EXISTS;
+          if (!ok) this.#log.warn({ group: group.id, code: codeName(s.code), message: s.message }, "multicast group INSERT failed");
+          this.#groups.settle(group, ok);
+        });
+      insert();
     }
     this.#groups.whenReady(group, (ok) => (ok ? write() : failed()));
   }
@@ -747,9 +778,16 @@ export class OffloadProvider implements Provider {
     });
   }
 
+  #reconcileScheduled = false;
+
+  /** Reconciles soon (once for a burst of troubles) when the target is up; a lost target reconciles when it is back. */
   #scheduleReconcile(): void {
-    if (this.#phase !== "ready") return;
-    setImmediate(() => void this.reconcile());
+    if (this.#phase !== "ready" || this.#reconcileScheduled) return;
+    this.#reconcileScheduled = true;
+    setImmediate(() => {
+      this.#reconcileScheduled = false;
+      void this.reconcile();
+    });
   }
 
   #record(rule: Rule): RuleRecord {
