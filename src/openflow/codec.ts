@@ -476,6 +476,32 @@ function decodeNxFlowMod(raw: Uint8Array, options: DecodeOptions): Result<OfMess
   return ok(msg);
 }
 
+/** NXT_FLOW_REMOVED: cookie, priority, reason, table id + 1, durations, idle timeout, match_len, counters, nx_match. */
+function decodeNxFlowRemoved(raw: Uint8Array): Result<OfMessage> {
+  const v = viewOf(raw);
+  if (raw.length < 56) return badLen(`NXT_FLOW_REMOVED of ${raw.length} bytes`);
+  const matchLen = v.getUint16(38);
+  if (56 + ((matchLen + 7) & ~7) !== raw.length) return badLen(`NXT_FLOW_REMOVED match_len ${matchLen} disagrees with its length`);
+  const nxm = decodeNxmMatchWithCookie(raw, 56, matchLen, false);
+  if (!nxm.ok) return nxm;
+  return ok({
+    type: "flow_removed",
+    cookie: v.getBigUint64(16),
+    priority: v.getUint16(24),
+    reason: raw[26]!,
+    // Open vSwitch stores table_id + 1 here (0: unknown, which becomes 0xff).
+    tableId: (raw[27]! - 1) & 0xff,
+    durationSec: v.getUint32(28),
+    durationNsec: v.getUint32(32),
+    idleTimeout: v.getUint16(36),
+    hardTimeout: 0,
+    packetCount: v.getBigUint64(40),
+    byteCount: v.getBigUint64(48),
+    match: nxm.value.match,
+    wire: "nxm",
+  });
+}
+
 function decodeVendor(raw: Uint8Array, options: DecodeOptions): Result<OfMessage> {
   const v = viewOf(raw);
   if (raw.length < 12) return badLen(`vendor message of ${raw.length} bytes`);
@@ -504,6 +530,8 @@ function decodeVendor(raw: Uint8Array, options: DecodeOptions): Result<OfMessage
       return raw.length === 24 ? ok({ type: "nx_flow_mod_table_id", enable: raw[16] !== 0 }) : badLen(`NXT_FLOW_MOD_TABLE_ID of ${raw.length} bytes`);
     case NXT.FLOW_MOD:
       return decodeNxFlowMod(raw, options);
+    case NXT.FLOW_REMOVED:
+      return decodeNxFlowRemoved(raw);
     default:
       return fail(ofError("BAD_REQUEST_BAD_EXP_TYPE", `Nicira subtype ${subtype}`));
   }
@@ -690,6 +718,15 @@ function encodePacketIn(version: OfVersion, xid: number, msg: PacketIn): Uint8Ar
 }
 
 function encodeFlowRemoved(version: OfVersion, xid: number, msg: FlowRemoved): Uint8Array {
+  if (version === 0x01 && msg.wire === "nxm") {
+    const w = nxHeader(version, xid, NXT.FLOW_REMOVED);
+    w.u64(msg.cookie).u16(msg.priority).u8(msg.reason).u8((msg.tableId + 1) & 0xff);
+    w.u32(msg.durationSec).u32(msg.durationNsec).u16(msg.idleTimeout);
+    const lenAt = w.length;
+    w.u16(0).u64(msg.packetCount).u64(msg.byteCount);
+    w.setU16(lenAt, writeNxmMatch(w, msg.match));
+    return end(w.padTo(8));
+  }
   const w = begin(version, 11, xid, 128);
   if (version === 0x01) {
     writeMatch10(w, msg.match);

@@ -166,6 +166,11 @@ export interface FlowRemoved {
   readonly packetCount: bigint;
   readonly byteCount: bigint;
   readonly match: Match;
+  /**
+   * OF1.0 only: "nxm" sends NXT_FLOW_REMOVED (NXM match, table id), as Open vSwitch does for a
+   * connection whose flow format is NXM. Default "openflow10".
+   */
+  readonly wire?: "openflow10" | "nxm";
 }
 
 export interface FeaturesReply {

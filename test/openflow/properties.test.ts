@@ -261,9 +261,27 @@ function otherMessages(v: OfVersion): fc.Arbitrary<OfMessage> {
     fc.record({ type: fc.constant("nx_set_packet_in_format" as const), format: u32 }),
     fc.record({ type: fc.constant("nx_flow_mod_table_id" as const), enable: fc.boolean() }),
   ];
+  const flowRemoved = (match: fc.Arbitrary<Match>, nxm: boolean) =>
+    fc.record({
+      type: fc.constant("flow_removed" as const),
+      cookie: u64,
+      priority: u16,
+      reason: fc.integer({ min: 0, max: 3 }),
+      tableId: nxm ? u8 : fc.constant(0),
+      durationSec: u32,
+      durationNsec: u32,
+      idleTimeout: u16,
+      hardTimeout: fc.constant(0),
+      packetCount: u64,
+      byteCount: u64,
+      match,
+      ...(nxm ? { wire: fc.constant("nxm" as const) } : {}),
+    });
   if (v === 1) {
     return fc.oneof(
       ...common,
+      flowRemoved(match10().map((m) => m.match), false),
+      flowRemoved(match13(), true),
       fc.record({
         type: fc.constant("features_reply" as const),
         datapathId: u64,
