@@ -27,6 +27,7 @@ import {
   type OfRole,
   type OfVersion,
   type PacketIn,
+  type PacketQueue,
 } from "./messages.js";
 import { decodeMeterMod, encodeMeterMod } from "./meter.js";
 import { decodeMultipartReply, decodeMultipartRequest, encodeMultipartReply, encodeMultipartRequest } from "./multipart.js";
@@ -153,6 +154,10 @@ function decode10(raw: Uint8Array, type: number, options: DecodeOptions): Result
       const body = decodeMultipartReply(0x01, raw);
       return body.ok ? ok({ type: "multipart_reply", body: body.value }) : body;
     }
+    case OFPT10.QUEUE_GET_CONFIG_REQUEST:
+      return n === 12 ? ok({ type: "queue_get_config_request", port: port16to32(v.getUint16(8)) }) : badLen(`queue_get_config_request of ${n} bytes`);
+    case OFPT10.QUEUE_GET_CONFIG_REPLY:
+      return decodeQueueReply(raw);
     case OFPT10.BARRIER_REQUEST:
       return n === 8 ? ok({ type: "barrier_request" }) : badLen("barrier_request with a body");
     case OFPT10.BARRIER_REPLY:
@@ -195,6 +200,10 @@ function decode13(raw: Uint8Array, type: number, options: DecodeOptions): Result
       const body = decodeMultipartReply(0x04, raw);
       return body.ok ? ok({ type: "multipart_reply", body: body.value }) : body;
     }
+    case OFPT13.QUEUE_GET_CONFIG_REQUEST:
+      return n === 16 ? ok({ type: "queue_get_config_request", port: v.getUint32(8) }) : badLen(`queue_get_config_request of ${n} bytes`);
+    case OFPT13.QUEUE_GET_CONFIG_REPLY:
+      return decodeQueueReply(raw);
     case OFPT13.BARRIER_REQUEST:
       return n === 8 ? ok({ type: "barrier_request" }) : badLen("barrier_request with a body");
     case OFPT13.BARRIER_REPLY:
@@ -227,6 +236,24 @@ function decode13(raw: Uint8Array, type: number, options: DecodeOptions): Result
     default:
       return fail(ofError("BAD_REQUEST_BAD_TYPE", `OpenFlow 1.3 message type ${type}`));
   }
+}
+
+/** OFPT_QUEUE_GET_CONFIG_REPLY: port, then ofp_packet_queue entries (1.0: 8-byte header; 1.3: 16). */
+function decodeQueueReply(raw: Uint8Array): Result<OfMessage> {
+  const v = viewOf(raw);
+  const is10 = raw[0] === 0x01;
+  if (raw.length < 16) return badLen(`queue_get_config_reply of ${raw.length} bytes`);
+  const port = is10 ? port16to32(v.getUint16(8)) : v.getUint32(8);
+  const hdr = is10 ? 8 : 16;
+  const queues: PacketQueue[] = [];
+  for (let at = 16; at < raw.length; ) {
+    if (raw.length - at < hdr) return badLen("truncated ofp_packet_queue");
+    const len = v.getUint16(is10 ? at + 4 : at + 8);
+    if (len < hdr || at + len > raw.length) return badLen(`ofp_packet_queue of length ${len}`);
+    queues.push({ queueId: v.getUint32(at), port: is10 ? port : v.getUint32(at + 4), properties: raw.slice(at + hdr, at + len) });
+    at += len;
+  }
+  return ok({ type: "queue_get_config_reply", port, queues });
 }
 
 function decodeHello(raw: Uint8Array): Result<OfMessage> {
@@ -663,6 +690,21 @@ function encodeOne(version: OfVersion, xid: number, msg: OfMessage): Uint8Array 
       return encodeMultipartRequest(version, xid, msg.body);
     case "multipart_reply":
       return encodeMessage(version, xid, msg);
+    case "queue_get_config_request": {
+      const w = begin(version, is10 ? OFPT10.QUEUE_GET_CONFIG_REQUEST : OFPT13.QUEUE_GET_CONFIG_REQUEST, xid);
+      return end(is10 ? w.u16(port32to16(msg.port)).zeros(2) : w.u32(msg.port).zeros(4));
+    }
+    case "queue_get_config_reply": {
+      const w = begin(version, is10 ? OFPT10.QUEUE_GET_CONFIG_REPLY : OFPT13.QUEUE_GET_CONFIG_REPLY, xid);
+      if (is10) w.u16(port32to16(msg.port)).zeros(6);
+      else w.u32(msg.port).zeros(4);
+      for (const q of msg.queues) {
+        if (is10) w.u32(q.queueId).u16(8 + q.properties.length).zeros(2);
+        else w.u32(q.queueId).u32(q.port).u16(16 + q.properties.length).zeros(6);
+        w.bytes(q.properties);
+      }
+      return end(w);
+    }
     case "barrier_request":
       return end(begin(version, is10 ? OFPT10.BARRIER_REQUEST : OFPT13.BARRIER_REQUEST, xid));
     case "barrier_reply":

@@ -97,6 +97,14 @@ export interface PortDesc {
   readonly maxSpeed: number;
 }
 
+/** One queue of OFPT_QUEUE_GET_CONFIG_REPLY; properties stay as their wire bytes. */
+export interface PacketQueue {
+  readonly queueId: number;
+  /** OpenFlow 1.3 only (the reply's port on 1.0). */
+  readonly port: number;
+  readonly properties: Uint8Array;
+}
+
 export type OfRole = "nochange" | "equal" | "master" | "slave";
 
 /** OFPT_GET_ASYNC_REPLY / OFPT_SET_ASYNC masks: index 0 master/equal, index 1 slave. */
@@ -228,6 +236,9 @@ export type OfMessage =
   | { readonly type: "meter_mod"; readonly body: MeterMod }
   | { readonly type: "multipart_request"; readonly body: MultipartRequest }
   | { readonly type: "multipart_reply"; readonly body: MultipartReply }
+  /** OFPT_QUEUE_GET_CONFIG_REQUEST: the queues of one port (OFPP.ANY: all ports, 1.3). */
+  | { readonly type: "queue_get_config_request"; readonly port: number }
+  | { readonly type: "queue_get_config_reply"; readonly port: number; readonly queues: readonly PacketQueue[] }
   | { readonly type: "barrier_request" }
   | { readonly type: "barrier_reply" }
   | { readonly type: "role_request"; readonly role: OfRole; readonly generationId: bigint }

@@ -115,6 +115,12 @@ export function defaultAnswer(m: RecordedMessage, ports = 0): Uint8Array[] {
       return [r];
     }
     if (m.type === 18) return [header(1, 19, 8, m.xid)];
+    if (m.type === 20) {
+      // OFPT_QUEUE_GET_CONFIG_REQUEST -> a reply with no queues.
+      const r = header(1, 21, 16, m.xid);
+      b.copy(r, 8, 8, 10);
+      return [r];
+    }
     return [];
   }
   switch (m.type) {
@@ -132,6 +138,11 @@ export function defaultAnswer(m: RecordedMessage, ports = 0): Uint8Array[] {
     }
     case 20:
       return [header(v, 21, 8, m.xid)];
+    case 22: {
+      const r = header(v, 23, 16, m.xid);
+      b.copy(r, 8, 8, 12);
+      return [r];
+    }
     case 24: {
       const r = Buffer.from(b);
       r.writeUInt8(25, 1);

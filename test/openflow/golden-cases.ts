@@ -37,6 +37,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: "of10 del-flows out_port", args: ["--no-names", "del-flows", "TARGET", "out_port=2,ip"] },
   { name: "of10 del-flows strict", args: ["--no-names", "del-flows", "--strict", "TARGET", "priority=5,tcp"] },
   { name: "of10 show", args: ["--no-names", "show", "TARGET"] },
+  { name: "of10 queue-get-config", args: ["--no-names", "queue-get-config", "TARGET", "2"] },
   { name: "of10 get-frags", args: ["--no-names", "get-frags", "TARGET"] },
   { name: "of10 mod-port", args: ["--no-names", "mod-port", "TARGET", "2", "no-flood"] },
   {
@@ -105,6 +106,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: "of13 del-flows cookie", args: ["--no-names", ...of13, "del-flows", "TARGET", "cookie=0x5/0xff,table=4,out_port=3"] },
   { name: "of13 del-flows strict", args: ["--no-names", ...of13, "del-flows", "--strict", "TARGET", "priority=5,tcp"] },
   { name: "of13 show", args: ["--no-names", ...of13, "show", "TARGET"] },
+  { name: "of13 queue-get-config", args: ["--no-names", ...of13, "queue-get-config", "TARGET", "3"] },
   { name: "of13 mod-port", args: ["--no-names", ...of13, "mod-port", "TARGET", "1", "down"] },
   {
     name: "of13 packet-out",

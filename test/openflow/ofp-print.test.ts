@@ -135,6 +135,13 @@ const cases: PrintCase[] = [
   { msg: { type: "nx_set_flow_format", format: 2 }, versions: [1], expect: ["NXT_SET_FLOW_FORMAT", "format=nxm"] },
   { msg: { type: "nx_flow_mod_table_id", enable: true }, versions: [1], expect: ["NXT_FLOW_MOD_TABLE_ID", "enable"] },
   { msg: { type: "get_async_request" }, versions: [4], expect: ["OFPT_GET_ASYNC_REQUEST (OF1.3)"] },
+  {
+    // One queue with an OFPQT_MIN_RATE property of 50 (tenths of a percent).
+    msg: { type: "queue_get_config_reply", port: 2, queues: [{ queueId: 7, port: 2, properties: new Uint8Array([0, 1, 0, 16, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0]) }] },
+    versions: [1, 4],
+    expect: ["OFPT_QUEUE_GET_CONFIG_REPLY", "port=2", "queue 7:", "min_rate:5.0%"],
+  },
+  { msg: { type: "queue_get_config_request", port: 3 }, versions: [1, 4], expect: ["OFPT_QUEUE_GET_CONFIG_REQUEST", "port=3"] },
   { msg: { type: "table_mod", tableId: 3, config: 0 }, versions: [4], expect: ["OFPT_TABLE_MOD (OF1.3)", "table_id=3"] },
 ];
 

@@ -260,6 +260,14 @@ function otherMessages(v: OfVersion): fc.Arbitrary<OfMessage> {
     fc.record({ type: fc.constant("nx_set_flow_format" as const), format: u32 }),
     fc.record({ type: fc.constant("nx_set_packet_in_format" as const), format: u32 }),
     fc.record({ type: fc.constant("nx_flow_mod_table_id" as const), enable: fc.boolean() }),
+    fc.record({ type: fc.constant("queue_get_config_request" as const), port: v === 1 ? fc.integer({ min: 1, max: 0xfeff }) : u32 }),
+    fc.integer({ min: 1, max: 0xfeff }).chain((p) =>
+      fc.record({
+        type: fc.constant("queue_get_config_reply" as const),
+        port: fc.constant(p),
+        queues: fc.array(fc.record({ queueId: u32, port: fc.constant(p), properties: fc.integer({ min: 0, max: 3 }).map((n) => new Uint8Array(16 * n).fill(1)) }), { maxLength: 3 }),
+      }),
+    ),
   ];
   const flowRemoved = (match: fc.Arbitrary<Match>, nxm: boolean) =>
     fc.record({
