@@ -62,7 +62,7 @@ import { decodeRuleMetadata, encodeRuleMetadata, hasOfp4Tag, sameBytes, type Rul
 import { MulticastGroups, multicastEntity, type MulticastGroup } from "./multicast.js";
 import { packetKey, packetOutMetadata, planPacketOut, readPacketIn } from "./packet-io.js";
 import { reconcile as runReconcile, type ReconcileReport } from "./reconcile.js";
-import { buildTableEntry, matchFromKey, translateRule, type EntryPlan, type GroupView, type TranslateContext } from "./translate.js";
+import { buildTableEntry, matchFromKey, translateMatch, translateRule, type EntryPlan, type GroupView, type TranslateContext } from "./translate.js";
 
 export interface OffloadLog {
   info(o: object | string, msg?: string): void;
@@ -139,12 +139,14 @@ interface EntryState {
   readonly rule: Rule;
   readonly key: string;
   readonly table: TableMap;
-  /** The entry as last acknowledged by the target (undefined before the first ack). */
-  installed: p4.v1.ITableEntry | undefined;
+  /**
+   * The target holds this rule's entry as the rule says (acknowledged). The entry itself is
+   * not kept: it is rebuilt from the rule when needed (reconciliation, DELETE), which keeps
+   * memory per rule small.
+   */
+  installed: boolean;
+  /** The multicast group the installed entry sends to. */
   installedGroup: MulticastGroup | undefined;
-  /** Key fields for packet-in lookup: P4 field name, value, mask. */
-  readonly keyFields: readonly { readonly name: string; readonly value: bigint; readonly mask: bigint }[];
-  readonly priority: number;
   packets: bigint;
   bytes: bigint;
   lastUsed: number | undefined;
@@ -502,7 +504,11 @@ export class OffloadProvider implements Provider {
   }
 
   *#desired(): Iterable<{ key: string; entry: p4.v1.ITableEntry }> {
-    for (const [key, st] of this.#byKey) if (st.installed && !st.busy) yield { key, entry: st.installed };
+    for (const [key, st] of this.#byKey) {
+      if (!st.installed || st.busy) continue;
+      const entry = this.#entryOf(st);
+      if (entry) yield { key, entry };
+    }
   }
 
   /** Sends an update now (target ready) or when the target is back (bounded by targetWaitMs). */
@@ -597,7 +603,7 @@ export class OffloadProvider implements Provider {
       this.#unindex(victim);
     } else if (recovered) {
       this.#recovered.delete(key);
-      st.installed = recovered.entry;
+      st.installed = true;
       st.installedGroup = recovered.group;
     } else this.#count[t]!++;
     rule.providerState = st;
@@ -615,7 +621,7 @@ export class OffloadProvider implements Provider {
     };
     const succeed = (): void => {
       const old = st.installedGroup;
-      st.installed = entry;
+      st.installed = true;
       st.installedGroup = group;
       st.busy = false;
       if (old) this.#releaseGroup(old.id);
@@ -626,7 +632,7 @@ export class OffloadProvider implements Provider {
       queueMicrotask(succeed);
       return undefined;
     }
-    const exists = victim?.installed !== undefined || recovered !== undefined;
+    const exists = victim?.installed === true || recovered !== undefined;
     const write = (): void => this.#writeEntry(st, entry, exists ? 2 : 1, op.resetCounts && exists, succeed, rollback);
     if (group) this.#afterGroup(group, created, write, () => rollback(ofError("FLOW_MOD_FAILED_UNKNOWN", `multicast group ${group.id} could not be written`)));
     else write();
@@ -653,7 +659,7 @@ export class OffloadProvider implements Provider {
     const saved = { packets: st.packets, bytes: st.bytes };
     const succeed = (): void => {
       const old = st.installedGroup;
-      st.installed = entry;
+      st.installed = true;
       st.installedGroup = group;
       st.busy = false;
       if (op.resetCounts) {
@@ -683,7 +689,9 @@ export class OffloadProvider implements Provider {
       return undefined;
     }
     st.busy = true;
-    const del: p4.v1.ITableEntry = { tableId: st.table.p4.id, match: st.installed.match, priority: st.installed.priority };
+    const key = translateMatch(this.mapping, st.table, op.rule.match, this.#ctx);
+    if (!key.ok) throw new Error(`bug: the match of an installed rule no longer translates: ${key.error.message}`);
+    const del: p4.v1.ITableEntry = { tableId: st.table.p4.id, match: key.value, priority: op.rule.priority + this.mapping.priorityOffset };
     this.#submit({ type: 3, entity: { tableEntry: del } }, (s) => {
       if (s.code !== 0 && s.code !== Code.NOT_FOUND) {
         // DELETE never fails: the target is out of sync; reconciliation removes the leftover.
@@ -694,7 +702,7 @@ export class OffloadProvider implements Provider {
       this.#unindex(st);
       this.#count[st.table.ofTable]!--;
       if (st.installedGroup) this.#releaseGroup(st.installedGroup.id);
-      st.installed = undefined;
+      st.installed = false;
       st.installedGroup = undefined;
       op.complete();
     });
@@ -804,27 +812,14 @@ export class OffloadProvider implements Provider {
   }
 
   #newState(rule: Rule, key: string, plan: EntryPlan): EntryState {
-    const keyFields = plan.match.map((m) => {
-      const f = plan.table.p4.field(m.fieldId ?? 0);
-      return {
-        name: f.name,
-        value: BigInt("0x0" + Buffer.from(m.ternary?.value ?? []).toString("hex")),
-        mask: BigInt("0x0" + Buffer.from(m.ternary?.mask ?? []).toString("hex")),
-      };
-    });
-    return {
-      rule,
-      key,
-      table: plan.table,
-      installed: undefined,
-      installedGroup: undefined,
-      keyFields,
-      priority: plan.priority,
-      packets: 0n,
-      bytes: 0n,
-      lastUsed: undefined,
-      busy: false,
-    };
+    return { rule, key, table: plan.table, installed: false, installedGroup: undefined, packets: 0n, bytes: 0n, lastUsed: undefined, busy: false };
+  }
+
+  /** The entry the target holds for an installed rule, rebuilt from the rule. */
+  #entryOf(st: EntryState): p4.v1.ITableEntry | undefined {
+    const planned = translateRule(this.mapping, st.rule, this.#ctx);
+    if (!planned.ok) return undefined;
+    return buildTableEntry(this.mapping, planned.value, st.installedGroup?.id ?? 0, encodeRuleMetadata(this.#record(st.rule)));
   }
 
   #index(st: EntryState): void {
@@ -919,10 +914,15 @@ export class OffloadProvider implements Provider {
       return st;
     }
     const k = packetKey(frame, inPort, metadata);
+    const fields = this.mapping.matchFields;
     let best: EntryState | undefined;
     for (const st of this.#byTable[tableId]!) {
-      if (best && st.priority <= best.priority) continue;
-      if (st.keyFields.every((f) => ((k.get(f.name) ?? 0n) & f.mask) === f.value)) best = st;
+      if (best && st.rule.priority <= best.rule.priority) continue;
+      const hit = st.rule.match.every((f) => {
+        const m = fields.get(f.field);
+        return m !== undefined && ((k.get(m.p4Name) ?? 0n) & f.mask) === f.value;
+      });
+      if (hit) best = st;
     }
     return best;
   }
