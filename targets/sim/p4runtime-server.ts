@@ -30,6 +30,50 @@ const setConfigCodec = {
   },
 };
 
+/**
+ * A WriteRequest with its updates left encoded: each is decoded just before it is applied,
+ * so a queue of large Writes holds bytes, not thousands of live message objects.
+ */
+interface LazyWrite {
+  readonly deviceId: bigint;
+  readonly electionId: p4.v1.IUint128 | undefined;
+  readonly atomicity: number;
+  readonly updates: Uint8Array[];
+}
+
+const lazyWriteCodec = {
+  encode: (m: LazyWrite) => p4.v1.WriteRequest.encode({ ...m, updates: m.updates.map((u) => p4.v1.Update.decode(u)) }),
+  decode: (b: Uint8Array): LazyWrite => {
+    const r = protobuf.Reader.create(b);
+    let deviceId = 0n;
+    let election: p4.v1.IUint128 | undefined;
+    let atomicity = 0;
+    const updates: Uint8Array[] = [];
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (1 << 3) | 0: {
+          const v = r.uint64();
+          deviceId = typeof v === "number" ? BigInt(v) : (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+          break;
+        }
+        case (3 << 3) | 2:
+          election = p4.v1.Uint128.decode(r.bytes());
+          break;
+        case (4 << 3) | 2:
+          updates.push(r.bytes());
+          break;
+        case (5 << 3) | 0:
+          atomicity = r.int32();
+          break;
+        default:
+          r.skipType(tag & 7);
+      }
+    }
+    return { deviceId, electionId: election, atomicity, updates };
+  },
+};
+
 /** The bytes of the last occurrence of length-delimited field `field` in a message. */
 function lastLengthDelimited(buf: Uint8Array, field: number): Uint8Array | undefined {
   const r = protobuf.Reader.create(buf);
@@ -43,7 +87,7 @@ function lastLengthDelimited(buf: Uint8Array, field: number): Uint8Array | undef
 }
 
 export const P4RUNTIME_SERVICE = {
-  Write: method("/p4.v1.P4Runtime/Write", false, false, p4.v1.WriteRequest, p4.v1.WriteResponse),
+  Write: method("/p4.v1.P4Runtime/Write", false, false, lazyWriteCodec, p4.v1.WriteResponse),
   Read: method("/p4.v1.P4Runtime/Read", false, true, p4.v1.ReadRequest, p4.v1.ReadResponse),
   SetForwardingPipelineConfig: method(
     "/p4.v1.P4Runtime/SetForwardingPipelineConfig",
@@ -115,7 +159,7 @@ export class P4RuntimeService {
     return {
       Capabilities: (_call: grpc.ServerUnaryCall<p4.v1.CapabilitiesRequest, p4.v1.CapabilitiesResponse>, cb: grpc.sendUnaryData<p4.v1.ICapabilitiesResponse>) =>
         cb(null, { p4runtimeApiVersion: "1.3.0" }),
-      Write: (call: grpc.ServerUnaryCall<p4.v1.WriteRequest, p4.v1.WriteResponse>, cb: grpc.sendUnaryData<p4.v1.IWriteResponse>) => this.write(call, cb),
+      Write: (call: grpc.ServerUnaryCall<LazyWrite, p4.v1.WriteResponse>, cb: grpc.sendUnaryData<p4.v1.IWriteResponse>) => this.write(call, cb),
       Read: (call: grpc.ServerWritableStream<p4.v1.ReadRequest, p4.v1.ReadResponse>) => this.read(call),
       SetForwardingPipelineConfig: (call: grpc.ServerUnaryCall<SetConfigCall, p4.v1.SetForwardingPipelineConfigResponse>, cb: grpc.sendUnaryData<p4.v1.ISetForwardingPipelineConfigResponse>) =>
         this.setConfig(call, cb),
@@ -124,7 +168,7 @@ export class P4RuntimeService {
     };
   }
 
-  private write(call: grpc.ServerUnaryCall<p4.v1.WriteRequest, p4.v1.WriteResponse>, cb: grpc.sendUnaryData<p4.v1.IWriteResponse>): void {
+  private write(call: grpc.ServerUnaryCall<LazyWrite, p4.v1.WriteResponse>, cb: grpc.sendUnaryData<p4.v1.IWriteResponse>): void {
     const { device, knobs } = this.host;
     if (knobs.refuseWrites) {
       cb(rpcError({ code: Code.UNAVAILABLE, message: "Writes refused by the sim" }));
@@ -135,15 +179,24 @@ export class P4RuntimeService {
     this.enqueue(async () => {
       const wait = arrival + knobs.ackLatencyMs - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const deviceId = req.deviceId ?? 0n;
+      const deviceId = req.deviceId;
       const arb = this.arbitration.checkWriter(deviceId, req.electionId ? electionId(req.electionId) : undefined);
       if (arb.code !== Code.OK) return cb(rpcError(arb));
       if (deviceId !== device.deviceId || !device.config) return cb(rpcError({ code: Code.FAILED_PRECONDITION, message: "No forwarding pipeline config set for this device" }));
-      if ((req.atomicity ?? 0) !== 0) return cb(rpcError({ code: Code.UNIMPLEMENTED, message: "Only CONTINUE_ON_ERROR atomicity is supported" }));
+      if (req.atomicity !== 0) return cb(rpcError({ code: Code.UNIMPLEMENTED, message: "Only CONTINUE_ON_ERROR atomicity is supported" }));
       const statuses: P4Status[] = [];
       let failed = false;
-      for (const u of req.updates ?? []) {
-        const s = knobs.takeFailure() ?? device.write(u);
+      for (const bytes of req.updates) {
+        let s = knobs.takeFailure();
+        if (!s) {
+          let u: p4.v1.Update | undefined;
+          try {
+            u = p4.v1.Update.decode(bytes);
+          } catch {
+            u = undefined;
+          }
+          s = u ? device.write(u) : { code: Code.INVALID_ARGUMENT, message: "Malformed Update" };
+        }
         if (s.code !== Code.OK) failed = true;
         statuses.push(s);
       }
