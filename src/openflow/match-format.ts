@@ -301,7 +301,7 @@ export function formatActions(actions: readonly Action[]): string {
   return `actions=${actions.length === 0 ? "drop" : actions.map(formatAction).join(",")}`;
 }
 
-/** One flow as ovs-ofctl dump-flows prints it. */
+/** One flow as ovs-ofctl dump-flows prints it (a flow-stats entry has this shape). */
 export interface FlowView {
   readonly cookie: bigint;
   readonly tableId: number;
@@ -310,24 +310,47 @@ export interface FlowView {
   readonly instructions: Instructions;
   readonly idleTimeout?: number;
   readonly hardTimeout?: number;
-  /** Seconds since the flow was added. */
   readonly durationSec?: number;
+  readonly durationNsec?: number;
   readonly packetCount?: bigint;
   readonly byteCount?: bigint;
-  /** Seconds since the flow last matched, when known. */
-  readonly idleAgeSec?: number;
+  /** OFPFF_* bits (OpenFlow 1.3 meanings). */
+  readonly flags?: number;
+  /** Seconds since the flow last matched (NXST_FLOW's idle_age). */
+  readonly idleAge?: number;
+  /** Seconds since the flow was last modified (NXST_FLOW's hard_age, printed only when it differs from the duration). */
+  readonly hardAge?: number;
 }
 
-/** A dump-flows line: " cookie=0x0, duration=1.5s, table=0, n_packets=0, n_bytes=0, priority=7,in_port=1 actions=output:2". */
+const FLAG_NAMES: readonly [number, string][] = [
+  [1 << 0, "send_flow_rem"],
+  [1 << 1, "check_overlap"],
+  [1 << 2, "reset_counts"],
+  [1 << 3, "no_packet_counts"],
+  [1 << 4, "no_byte_counts"],
+];
+
+/**
+ * A dump-flows line as ovs-ofctl prints it:
+ * " cookie=0x0, duration=1.5s, table=0, n_packets=0, n_bytes=0, idle_timeout=10, send_flow_rem priority=7,in_port=1 actions=output:2".
+ */
 export function formatFlow(f: FlowView): string {
   const head: string[] = [`cookie=${hex(f.cookie)}`];
-  if (f.durationSec !== undefined) head.push(`duration=${f.durationSec.toFixed(3)}s`);
+  if (f.durationSec !== undefined) head.push(`duration=${formatDuration(f.durationSec, f.durationNsec ?? 0)}s`);
   head.push(`table=${f.tableId}`);
   if (f.packetCount !== undefined) head.push(`n_packets=${f.packetCount}`);
   if (f.byteCount !== undefined) head.push(`n_bytes=${f.byteCount}`);
   if (f.idleTimeout) head.push(`idle_timeout=${f.idleTimeout}`);
   if (f.hardTimeout) head.push(`hard_timeout=${f.hardTimeout}`);
-  if (f.idleAgeSec !== undefined) head.push(`idle_age=${Math.floor(f.idleAgeSec)}`);
+  if (f.idleAge !== undefined) head.push(`idle_age=${f.idleAge}`);
+  if (f.hardAge !== undefined && f.durationSec !== undefined && f.hardAge < f.durationSec) head.push(`hard_age=${f.hardAge}`);
+  const flags = FLAG_NAMES.filter(([bit]) => ((f.flags ?? 0) & bit) !== 0).map(([, name]) => name);
   const match = formatMatch(f.match, f.priority);
-  return ` ${head.join(", ")}, ${match === "" ? "" : `${match} `}actions=${formatInstructions(f.instructions)}`;
+  const tail = [...flags, ...(match === "" ? [] : [match]), `actions=${formatInstructions(f.instructions)}`];
+  return ` ${head.join(", ")}, ${tail.join(" ")}`;
+}
+
+/** Seconds with milliseconds, as dump-flows prints durations ("0.025"). */
+function formatDuration(sec: number, nsec: number): string {
+  return `${sec}.${String(Math.floor(nsec / 1_000_000)).padStart(3, "0")}`;
 }

@@ -75,11 +75,13 @@ describe("formatFlow", () => {
       match: [{ field: OxmField.IN_PORT, value: 1n, mask: 0xffffffffn }],
       instructions: applyOnly([{ type: "output", port: 2, maxLen: 0 }]),
       idleTimeout: 10,
-      durationSec: 1.5,
+      durationSec: 1,
+      durationNsec: 500_000_000,
+      flags: 1,
       packetCount: 3n,
       byteCount: 180n,
     });
-    expect(line).toBe(" cookie=0x1234, duration=1.500s, table=0, n_packets=3, n_bytes=180, idle_timeout=10, priority=7,in_port=1 actions=output:2");
+    expect(line).toBe(" cookie=0x1234, duration=1.500s, table=0, n_packets=3, n_bytes=180, idle_timeout=10, send_flow_rem priority=7,in_port=1 actions=output:2");
     expect(formatFlow({ cookie: 0n, tableId: 1, priority: 0x8000, match: [], instructions: applyOnly([]) })).toBe(" cookie=0x0, table=1, actions=drop");
   });
 });
