@@ -1,4 +1,4 @@
-// Counter polling: every interval (default 1 s) one wildcard Read of the direct counters of
+// Counter polling: every interval (default 1 s, and never more often than a poll takes) one wildcard Read of the direct counters of
 // every mapped table and of the port_rx / port_tx indirect counters; each direct counter value
 // is handed to the owner by table entry key, port counters are cached here. Promises one poll
 // at a time, a `fresh()` that resolves after a poll that started after the call, and never
@@ -33,6 +33,7 @@ export class CounterPoller {
   #lastMs = 0;
   #lastEntries = 0;
   #lastError: string | undefined;
+  #stopped = false;
 
   constructor(
     private readonly client: P4RuntimeClient,
@@ -42,14 +43,25 @@ export class CounterPoller {
     readonly intervalMs = 1000,
   ) {}
 
+  /**
+   * Polls every intervalMs, measured from the end of the previous poll, and never more often
+   * than the last poll took (a 3 s poll of a million entries leaves the target 3 s of rest).
+   */
   start(): void {
-    if (this.#timer || this.intervalMs <= 0) return;
-    this.#timer = setInterval(() => void this.poll(), this.intervalMs);
+    if (this.#timer || this.intervalMs <= 0 || this.#stopped) return;
+    const delay = Math.max(this.intervalMs, this.#lastMs);
+    this.#timer = setTimeout(() => {
+      void this.poll().then(() => {
+        this.#timer = undefined;
+        this.start();
+      });
+    }, delay);
     this.#timer.unref();
   }
 
   stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 

@@ -490,11 +490,10 @@ export class OffloadProvider implements Provider {
       if (this.lastReconcile.foreign.length > 0) this.#log.warn({ entries: this.lastReconcile.foreign.length }, "entries on the target that are not ofp4's (left alone)");
       if (this.lastReconcile.failures.length > 0) this.#log.error({ failures: this.lastReconcile.failures.slice(0, 10) }, "reconciliation writes failed");
     } catch (e) {
-      this.#log.warn({ error: String(e) }, "reconciliation failed; retried when the target is back");
-      if (this.client.isPrimary && this.#phase === "reconciling") {
-        this.#phase = "lost";
-        setTimeout(() => void this.reconcile(), 200).unref();
-      } else this.#phase = "lost";
+      this.#log.warn({ error: String(e) }, "reconciliation failed; retried");
+      this.#lost(`reconciliation failed: ${String(e)}`);
+      // Still primary (the target answers but refuses): try again soon; else the "primary" event does.
+      if (this.client.isPrimary) setTimeout(() => void this.reconcile(), 200).unref();
       return;
     }
     if (this.#phase !== "reconciling") return;

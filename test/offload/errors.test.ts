@@ -96,3 +96,39 @@ describe("table full", () => {
     expect(dump.map((d) => d.status).sort()).toEqual(["foreign", "rule"]);
   });
 });
+
+describe("a target that refuses every Write (UNAVAILABLE)", () => {
+  it("operations wait, then land once the target answers again", async () => {
+    rig = await startOffloadRig({ provider: { targetWaitMs: 20_000 } });
+    const c = rig.cm.connect(0x04);
+    rig.sim.knobs.refuseWrites = true;
+    rig.cm.submit(c, flowMod("add", { match: ipDst(1), priority: 10, instructions: applyOnly([output(2)]) }));
+    // Once the provider has seen the refusal and gone to repair the target, let it succeed.
+    await new Promise<void>((resolve) => {
+      const original = rig!.sw.targetLost.bind(rig!.sw);
+      rig!.sw.targetLost = (reason: string) => {
+        original(reason);
+        rig!.sim.knobs.refuseWrites = false;
+        resolve();
+      };
+    });
+    await barrier(rig, c);
+    expect(c.errors).toEqual([]);
+    expect(await readEntries(rig)).toHaveLength(1);
+    expect(rig.sw.targetState).toBe("connected");
+  });
+
+  it("operations fail with a clear error past the wait bound; the rule is rolled back", async () => {
+    rig = await startOffloadRig({ provider: { targetWaitMs: 300 } });
+    const c = rig.cm.connect(0x04);
+    rig.sim.knobs.refuseWrites = true;
+    rig.cm.submit(c, flowMod("add", { match: ipDst(1), priority: 10, instructions: applyOnly([output(2)]) }));
+    await barrier(rig, c);
+    expect(c.errors.map((e) => e.error.name)).toEqual(["FLOW_MOD_FAILED_UNKNOWN"]);
+    expect(c.errors[0]!.error.message).toMatch(/unavailable for 300 ms/);
+    expect(rig.sw.tables[0]!.rules.size).toBe(0);
+    rig.sim.knobs.refuseWrites = false;
+    await rig.provider.reconcile();
+    expect(await readEntries(rig)).toHaveLength(0);
+  });
+});

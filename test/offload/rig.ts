@@ -82,14 +82,23 @@ export async function startOffloadRig(options: { sim?: Sim; provider?: Partial<O
   };
 }
 
+let barrierXid = 0x7f000000;
+
 /** Sends a barrier and resolves when its reply arrives (every earlier flow_mod is in the target). */
-export async function barrier(rig: OffloadRig, conn: TestConn): Promise<void> {
-  const xid = rig.cm.submit(conn, { type: "barrier_request" });
-  for (;;) {
-    if (conn.sent.some((s) => s.xid === xid && s.msg.type === "barrier_reply")) return;
-    await rig.provider.idle();
-    await new Promise<void>((r) => setImmediate(r));
-  }
+export function barrier(rig: OffloadRig, conn: TestConn): Promise<void> {
+  const xid = barrierXid++;
+  return new Promise((resolve) => {
+    const send = conn.send.bind(conn);
+    conn.send = (msg, x) => {
+      const queued = send(msg, x);
+      if (msg.type === "barrier_reply" && x === xid) {
+        conn.send = send;
+        resolve();
+      }
+      return queued;
+    };
+    rig.cm.submit(conn, { type: "barrier_request" }, xid);
+  });
 }
 
 /** Every non-default table entry the target holds, read over P4Runtime. */
