@@ -11,7 +11,8 @@ import { OxmField, type Match } from "../../src/openflow/match.js";
 import type { FlowMod, OfVersion } from "../../src/openflow/messages.js";
 import { decodeNxmMatch } from "../../src/openflow/nxm.js";
 import { decodeOxmMatch } from "../../src/openflow/oxm.js";
-import { fromHex, recordOfctl } from "../harness/recorder.js";
+import { spawn } from "node:child_process";
+import { fromHex, recordOfctl, startRecorder } from "../harness/recorder.js";
 
 function errorOf(raw: Uint8Array, flowModTableId = false): OfErrorName | "ok" {
   const d = decodeMessage(raw, { flowModTableId });
@@ -95,6 +96,30 @@ describe("experimenter messages", () => {
     expect(bundle.length).toBeGreaterThan(0);
     for (const m of bundle) expect(errorOf(m.bytes)).toBe("BAD_REQUEST_BAD_EXPERIMENTER");
   });
+
+  for (const version of [[], ["-O", "OpenFlow13"]]) {
+    it(`ovs-ofctl ${version.join(" ")} monitor's NXT_SET_PACKET_IN_FORMAT decodes and encodes back`, async () => {
+      const rec = await startRecorder();
+      const child = spawn("ovs-ofctl", ["--no-names", ...version, "monitor", rec.target], { stdio: "ignore" });
+      try {
+        const seen = await new Promise<Uint8Array>((resolve) => {
+          const poll = setInterval(() => {
+            const m = rec.messages.find((x) => x.type === 4 && x.bytes.length >= 16 && x.bytes[15] === 16);
+            if (m !== undefined) {
+              clearInterval(poll);
+              resolve(m.bytes);
+            }
+          }, 20);
+        });
+        const d = decodeMessage(seen);
+        expect(d.ok && d.value.msg).toEqual({ type: "nx_set_packet_in_format", format: 2 });
+        if (d.ok) expect(Buffer.from(encodeMessage(d.value.version, d.value.xid, d.value.msg)).equals(Buffer.from(seen))).toBe(true);
+      } finally {
+        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill();
+        await rec.stop();
+      }
+    });
+  }
 
   it("NXT_SET_PACKET_IN_FORMAT decodes so the core can refuse it precisely", () => {
     const d = decodeMessage(fromHex("0104001400000002000023200000001000000002"));
