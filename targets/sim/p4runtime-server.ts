@@ -86,6 +86,9 @@ function lastLengthDelimited(buf: Uint8Array, field: number): Uint8Array | undef
   return found;
 }
 
+/** Updates applied between two turns of the event loop. */
+const YIELD_EVERY = 100;
+
 export const P4RUNTIME_SERVICE = {
   Write: method("/p4.v1.P4Runtime/Write", false, false, lazyWriteCodec, p4.v1.WriteResponse),
   Read: method("/p4.v1.P4Runtime/Read", false, true, p4.v1.ReadRequest, p4.v1.ReadResponse),
@@ -128,6 +131,7 @@ export class P4RuntimeService {
   readonly arbitration = new Arbitration();
   /** Every open StreamChannel, arbitrated or not. */
   private readonly streams = new Set<StreamPeer>();
+  private sinceYield = 0;
   /** Writes and pipeline changes, applied one after another in arrival order. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -187,6 +191,12 @@ export class P4RuntimeService {
       const statuses: P4Status[] = [];
       let failed = false;
       for (const bytes of req.updates) {
+        // Let the event loop run now and then (HTTP/2 window updates, other RPCs): a long
+        // burst of updates would otherwise stall the clients' sends. Order is unchanged.
+        if (++this.sinceYield >= YIELD_EVERY) {
+          this.sinceYield = 0;
+          await new Promise<void>((r) => setImmediate(r));
+        }
         let s = knobs.takeFailure();
         if (!s) {
           let u: p4.v1.Update | undefined;
