@@ -280,8 +280,13 @@ export class OffloadProvider implements Provider {
       this.client.close();
       throw new Error(`P4Runtime target ${this.#o.p4runtimeAddress}: election id ${this.#o.electionId} is not primary (${arb.message})`);
     }
-    await this.#ensurePipeline();
-    await this.#recover();
+    try {
+      await this.#ensurePipeline();
+      await this.#recover();
+    } catch (e) {
+      this.client.close();
+      throw e;
+    }
     this.client.on("primaryLost", () => this.#lost("ofp4 is no longer primary on the target"));
     this.client.on("disconnected", (e) => this.#lost(e.message));
     this.client.on("primary", () => {
