@@ -202,7 +202,8 @@ export class OffloadProvider implements Provider {
   readonly #groups = new MulticastGroups();
   readonly #ofGroups = new Map<number, GroupView>();
   readonly #byKey = new Map<string, EntryState>();
-  readonly #byTable: Set<EntryState>[];
+  /** Per OpenFlow table, the rules that can send a packet-in with reason ACTION (packet-in lookup). */
+  readonly #toController: Set<EntryState>[];
   readonly #count: number[];
   readonly #recovered = new Map<string, { entry: p4.v1.ITableEntry; record: RecoveredRule; group: MulticastGroup | undefined }>();
   readonly #ports: number[];
@@ -256,7 +257,7 @@ export class OffloadProvider implements Provider {
       maxBytes: options.writeMaxBytes,
       maxInFlight: options.writeMaxInFlight,
     });
-    this.#byTable = this.mapping.tables.map(() => new Set<EntryState>());
+    this.#toController = this.mapping.tables.map(() => new Set<EntryState>());
     this.#count = this.mapping.tables.map(() => 0);
     this.#ports = options.ports.map((p) => p.number).sort((a, b) => a - b);
     for (const p of options.ports) {
@@ -660,6 +661,7 @@ export class OffloadProvider implements Provider {
     }
     const entry = buildTableEntry(this.mapping, plan, group?.id ?? 0, encodeRuleMetadata(this.#record(rule)));
     st.busy = true;
+    if (mayPacketIn(rule.instructions)) this.#toController[st.table.ofTable]!.add(st);
     const saved = { packets: st.packets, bytes: st.bytes };
     const succeed = (): void => {
       const old = st.installedGroup;
@@ -672,6 +674,7 @@ export class OffloadProvider implements Provider {
       }
       if (old) this.#releaseGroup(old.id);
       op.complete();
+      this.#refreshPacketIn(st);
     };
     const rollback = (error: OfError): void => {
       st.busy = false;
@@ -679,6 +682,7 @@ export class OffloadProvider implements Provider {
       st.bytes = saved.bytes;
       if (group) this.#releaseGroup(group.id);
       op.complete(error);
+      this.#refreshPacketIn(st);
     };
     const write = (): void => this.#writeEntry(st, entry, st.installed ? 2 : 1, op.resetCounts, succeed, rollback);
     if (group) this.#afterGroup(group, created, write, () => rollback(ofError("FLOW_MOD_FAILED_UNKNOWN", `multicast group ${group.id} could not be written`)));
@@ -828,12 +832,19 @@ export class OffloadProvider implements Provider {
 
   #index(st: EntryState): void {
     this.#byKey.set(st.key, st);
-    this.#byTable[st.table.ofTable]!.add(st);
+    this.#refreshPacketIn(st);
+  }
+
+  /** Keeps the packet-in candidates in step with the rule's instructions. */
+  #refreshPacketIn(st: EntryState): void {
+    const set = this.#toController[st.table.ofTable]!;
+    if (this.#byKey.get(st.key) === st && mayPacketIn(st.rule.instructions)) set.add(st);
+    else set.delete(st);
   }
 
   #unindex(st: EntryState): void {
     if (this.#byKey.get(st.key) === st) this.#byKey.delete(st.key);
-    this.#byTable[st.table.ofTable]!.delete(st);
+    this.#toController[st.table.ofTable]!.delete(st);
   }
 
   // ── 4. Counters, packets, ports, groups ───────────────────────────────────────────────
@@ -920,7 +931,7 @@ export class OffloadProvider implements Provider {
     const k = packetKey(frame, inPort, metadata);
     const fields = this.mapping.matchFields;
     let best: EntryState | undefined;
-    for (const st of this.#byTable[tableId]!) {
+    for (const st of this.#toController[tableId]!) {
       if (best && st.rule.priority <= best.rule.priority) continue;
       const hit = st.rule.match.every((f) => {
         const m = fields.get(f.field);
@@ -1037,6 +1048,14 @@ export class OffloadProvider implements Provider {
   async idle(): Promise<void> {
     await this.#batcher.idle();
   }
+}
+
+/** Can a rule with these instructions send a packet-in with reason ACTION (output:CONTROLLER, or a group)? */
+function mayPacketIn(ins: Instructions): boolean {
+  for (const list of [ins.applyActions, ins.writeActions ?? []]) {
+    for (const a of list) if ((a.type === "output" && a.port === OFPP.CONTROLLER) || a.type === "group") return true;
+  }
+  return false;
 }
 
 /** max_len of the rule's output:CONTROLLER action, if it has one. */

@@ -99,6 +99,19 @@ describe("packet in and out", () => {
     expect(b).toMatchObject({ reason: OFPR.NO_MATCH, cookie: 0x55n, maxLen: 0xffff, inPort: 2 });
   });
 
+  it("a rule modified to send to the controller is found for the packet-in's cookie", async () => {
+    const c = rig.cm.connect(0x04);
+    rig.cm.submit(c, flowMod("add", { match: ipDst(8), priority: 10, cookie: 0x10n, instructions: applyOnly([output(2)]) }));
+    rig.cm.submit(c, flowMod("add", { match: [], priority: 1, cookie: 0x20n, instructions: applyOnly([output(3)]) }));
+    await barrier(rig, c);
+    rig.cm.submit(c, flowMod("modify_strict", { match: ipDst(8), priority: 10, cookie: 0x11n, instructions: applyOnly([{ type: "output", port: OFPP.CONTROLLER, maxLen: 100 }]) }));
+    await barrier(rig, c);
+    rig.sim.inject(4, udpFrame({ ipDst: 0x0a000008 }));
+    const [pin] = await rig.cm.packetIn();
+    expect(pin).toMatchObject({ reason: OFPR.ACTION, cookie: rig.sw.tables[0]!.rules.findExact(ipDst(8), 10)!.cookie, maxLen: 100, inPort: 4 });
+    expect(pin!.cookie).not.toBe(0x20n);
+  });
+
   it("packet_out leaves the port it names; OFPP_TABLE runs the tables from its in_port", async () => {
     const c = rig.cm.connect(0x04);
     const frame = udpFrame({ ipDst: 0x0a000004 });
