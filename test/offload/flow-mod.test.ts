@@ -8,7 +8,7 @@ import { normalizeMatch, OxmField } from "../../src/openflow/match.js";
 import { bytesToBigint, type p4 } from "../../src/p4runtime/index.js";
 import { decodeRuleMetadata } from "../../src/offload/metadata.js";
 import { flowMod, ipDst, output } from "../ofproto/harness.js";
-import { barrier, readEntries, readGroups, startOffloadRig, type OffloadRig } from "./rig.js";
+import { barrier, nextEmit, readEntries, readGroups, startOffloadRig, udpFrame, type OffloadRig } from "./rig.js";
 
 let rig: OffloadRig;
 beforeEach(async () => {
@@ -192,5 +192,28 @@ describe("refusals at construct time (nothing is written)", () => {
     expect(rig.sw.tables[0]!.rules.size).toBe(0);
     await barrier(rig, c);
     expect(await readEntries(rig)).toHaveLength(0);
+  });
+});
+
+describe("OpenFlow 1.0", () => {
+  it("dl_vlan=0xffff (untagged) and mod_vlan_vid land as vlan_vid 0 and a push-if-absent", async () => {
+    const c = rig.cm.connect(0x01);
+    const match = normalizeMatch([
+      { field: OxmField.IN_PORT, value: 2n, mask: 0xffffffffn },
+      { field: OxmField.VLAN_VID, value: 0n, mask: 0x1fffn },
+    ]);
+    rig.cm.submit(c, flowMod("add", { match, priority: 0x8000, instructions: applyOnly([{ type: "set_vlan_vid", vid: 10 }, output(3)]) }));
+    await barrier(rig, c);
+    expect(c.errors).toEqual([]);
+    const [te] = await readEntries(rig);
+    expect(te!.priority).toBe(0x8001);
+    expect(key(rig, te!)).toEqual({ in_port: [2n, 0xffffn], vlan_vid: [0n, 0x1fffn] });
+    expect(params(rig, te!)).toMatchObject({ vlan_op: 3n, set_fields: 4n, vlan_vid: 10n, out_kind: 1n, out_port: 3n });
+    const frame = udpFrame();
+    const out = nextEmit(rig.sim, 3);
+    rig.sim.inject(2, frame);
+    const got = await out;
+    expect([...got.subarray(12, 16)]).toEqual([0x81, 0x00, 0x00, 10]);
+    expect(got.subarray(16)).toEqual(frame.subarray(12));
   });
 });
