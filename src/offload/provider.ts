@@ -23,6 +23,13 @@
 //   anything else                             FLOW_MOD_FAILED_UNKNOWN with the code and message
 // A DELETE that fails otherwise completes without error and marks the target out of sync:
 // reconciliation follows.
+//
+// Decisions: every table's default action is the table-miss behaviour `tableMiss` (default
+// "controller": a miss with no table-miss flow entry reaches the controllers with cookie
+// 0xffffffffffffffff; filtering per OpenFlow version is connmgr's). ofp4 owns the replication
+// engine's multicast groups (reconciliation deletes groups no rule uses). Entries found at
+// construct are kept as recovered rules (`recoveredRules()`) until the core adopts them with
+// ordinary ADDs (no write when the entry is already as the rule says) or `forgetRecovered()`.
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
