@@ -36,7 +36,7 @@ import { readFileSync } from "node:fs";
 import { OFPP, type Action, type Instructions } from "../openflow/actions.js";
 import { ofError, type OfError } from "../openflow/errors.js";
 import { OxmField, type Match } from "../openflow/match.js";
-import { OFPPF, OFPPS, OFPR, type PortDesc } from "../openflow/messages.js";
+import { OFPPC, OFPPF, OFPPR, OFPPS, OFPR, type PortDesc } from "../openflow/messages.js";
 import type { GroupFeatures, GroupMod, PortStats } from "../openflow/multipart-types.js";
 import { describeTable } from "../openflow/table-features.js";
 import type { Operation } from "../ofproto/operation.js";
@@ -68,6 +68,7 @@ import { isDataPortNumber, loadMapping, type OffloadMapping, type TableMap } fro
 import { decodeRuleMetadata, encodeRuleMetadata, hasOfp4Tag, sameBytes, type RuleRecord } from "./metadata.js";
 import { MulticastGroups, multicastEntity, type MulticastGroup } from "./multicast.js";
 import { packetKey, packetOutMetadata, planPacketOut, readPacketIn } from "./packet-io.js";
+import { DataplanePorts } from "./port-status.js";
 import { reconcile as runReconcile, type ReconcileReport } from "./reconcile.js";
 import { buildTableEntry, matchFromKey, translateMatch, translateRule, type EntryPlan, type GroupView, type TranslateContext } from "./translate.js";
 
@@ -96,6 +97,8 @@ export interface OffloadOptions {
   writeMaxInFlight?: number;
   /** "sim" | "bmv2" | "tofino", for logs and the desc reply. */
   targetName?: string;
+  /** bmv2's dataplane service on the target (sim, bmv2 --dp-grpc-server-addr): port down/up. */
+  dataplaneAddress?: string;
   log?: OffloadLog;
   /** Default action of every table with no table-miss flow entry (default "controller"). */
   tableMiss?: "controller" | "drop";
@@ -214,6 +217,8 @@ export class OffloadProvider implements Provider {
   readonly #count: number[];
   readonly #recovered = new Map<string, { entry: p4.v1.ITableEntry; record: RecoveredRule; group: MulticastGroup | undefined }>();
   readonly #ports: number[];
+  readonly #portDescs = new Map<number, PortDesc>();
+  readonly #dataplane: DataplanePorts | undefined;
   readonly #portSet: Set<number>;
   readonly #ctx: TranslateContext;
   #core: ProviderCore | undefined;
@@ -272,6 +277,8 @@ export class OffloadProvider implements Provider {
       if (p.targetPort !== p.number) throw new Error(`port ${p.name}: OpenFlow port ${p.number} must be target port ${p.number} (ofp4.p4 has no port translation)`);
     }
     this.#portSet = new Set(this.#ports);
+    for (const p of options.ports) this.#portDescs.set(p.number, portDesc(p.number, p.name));
+    this.#dataplane = options.dataplaneAddress ? new DataplanePorts(options.dataplaneAddress, options.deviceId) : undefined;
     this.#ctx = {
       isPort: (n) => this.#portSet.has(n),
       ports: this.#ports,
@@ -338,7 +345,7 @@ export class OffloadProvider implements Provider {
     return {
       datapathId: this.#o.datapathId ?? 0x0f94_0000_0000_0001n,
       tables,
-      ports: this.#o.ports.map((p) => portDesc(p.number, p.name)),
+      ports: [...this.#portDescs.values()],
       actions10: 0xfff & ~(1 << 11),
       hwDesc: `${this.name} P4Runtime target ${this.#o.p4runtimeAddress} (device ${this.#o.deviceId})`,
       serialNum: this.#cookie.toString(16),
@@ -354,6 +361,7 @@ export class OffloadProvider implements Provider {
     this.#waiting = [];
     await Promise.race([this.#batcher.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
     this.client.close();
+    this.#dataplane?.close();
   }
 
   /** GetForwardingPipelineConfig COOKIE_ONLY; push only when the target has none or another. */
@@ -970,9 +978,28 @@ export class OffloadProvider implements Provider {
     return undefined;
   }
 
+  /** port_mod: OFPPC_PORT_DOWN is passed to the target's dataplane service when there is one. */
   portMod(request: PortModRequest): OfError | undefined {
     if (!this.#portSet.has(request.portNo)) return ofError("PORT_MOD_FAILED_BAD_PORT", `port ${request.portNo} is not a data port`);
+    if ((request.mask & OFPPC.PORT_DOWN) !== 0 && this.#dataplane) {
+      const up = (request.config & OFPPC.PORT_DOWN) === 0;
+      this.#dataplane.setOperStatus(request.portNo, up).catch((e: unknown) => this.#log.warn({ error: String(e) }, "port_mod: target port status not set"));
+    }
     return undefined;
+  }
+
+  /**
+   * Takes a data port down or up (ofp4ctl): tells the target's dataplane service when there is
+   * one, then the core (PORT_STATUS MODIFY with OFPPS_LINK_DOWN or LIVE). Rejects when the port
+   * is unknown or the target refuses.
+   */
+  async setPortUp(portNo: number, up: boolean): Promise<void> {
+    const desc = this.#portDescs.get(portNo);
+    if (!desc) throw new Error(`port ${portNo} is not a data port of this switch`);
+    await this.#dataplane?.setOperStatus(portNo, up);
+    const next: PortDesc = { ...desc, state: up ? OFPPS.LIVE : OFPPS.LINK_DOWN };
+    this.#portDescs.set(portNo, next);
+    this.#core?.portStatus(OFPPR.MODIFY, next);
   }
 
   groupMod(mod: GroupMod): OfError | undefined {

@@ -5,7 +5,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyOnly, OFPG, OFPP } from "../../src/openflow/actions.js";
-import { OFPFF, OFPR, OFPRR } from "../../src/openflow/messages.js";
+import { OFPFF, OFPPS, OFPR, OFPRR } from "../../src/openflow/messages.js";
 import { OxmField } from "../../src/openflow/match.js";
 import { flowMod, ipDst, output } from "../ofproto/harness.js";
 import { barrier, nextEmit, startOffloadRig, udpFrame, type OffloadRig } from "./rig.js";
@@ -142,5 +142,28 @@ describe("packet in and out", () => {
     const got = await out2;
     expect([...got.subarray(0, 6)]).toEqual([0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f]);
     expect(got.subarray(6)).toEqual(frame.subarray(6));
+  });
+});
+
+describe("ports", () => {
+  it("a port taken down stops emitting (target told through the dataplane service) and the core sends PORT_STATUS", async () => {
+    const c = rig.cm.connect(0x04);
+    rig.cm.submit(c, flowMod("add", { match: ipDst(2), priority: 10, instructions: applyOnly([output(2), output(3)]) }));
+    await barrier(rig, c);
+    await rig.provider.setPortUp(2, false);
+    expect(rig.cm.asyncSent.map((a) => [a.kind, a.msg.type === "port_status" && a.msg.desc.portNo, a.msg.type === "port_status" && a.msg.desc.state])).toEqual([
+      ["portStatus", 2, OFPPS.LINK_DOWN],
+    ]);
+    const seen: number[] = [];
+    const off = rig.sim.onEmit((port) => seen.push(port));
+    const at3 = nextEmit(rig.sim, 3);
+    rig.sim.inject(1, udpFrame({ ipDst: 0x0a000002 }));
+    await at3;
+    off();
+    expect(seen).toEqual([3]); // the pipeline emits every copy of a frame in one go: port 2 stayed silent
+    await rig.provider.setPortUp(2, true);
+    const at2 = nextEmit(rig.sim, 2);
+    rig.sim.inject(1, udpFrame({ ipDst: 0x0a000002 }));
+    await at2;
   });
 });

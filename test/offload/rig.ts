@@ -56,6 +56,7 @@ export function providerOptions(sim: Sim, extra: Partial<OffloadOptions> = {}): 
     counterPollIntervalMs: 0,
     targetName: "sim",
     targetWaitMs: 5000,
+    dataplaneAddress: sim.dataplaneAddress,
     ...extra,
   };
 }
