@@ -34,6 +34,8 @@ export class CounterPoller {
   #lastEntries = 0;
   #lastError: string | undefined;
   #stopped = false;
+  /** performance.now() when the last successful poll started (its values are at least that fresh). */
+  #freshAt = -Infinity;
 
   constructor(
     private readonly client: P4RuntimeClient,
@@ -67,6 +69,11 @@ export class CounterPoller {
 
   get stats(): PollStats {
     return { polls: this.#polls, failures: this.#failures, lastDurationMs: this.#lastMs, lastEntries: this.#lastEntries };
+  }
+
+  /** Milliseconds since the start of the last successful poll (Infinity before the first). */
+  get ageMs(): number {
+    return performance.now() - this.#freshAt;
   }
 
   get lastError(): string | undefined {
@@ -123,6 +130,7 @@ export class CounterPoller {
         }
       }
       this.#polls++;
+      this.#freshAt = t0;
       this.#lastError = undefined;
     } catch (e) {
       this.#failures++;

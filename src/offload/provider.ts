@@ -878,6 +878,14 @@ export class OffloadProvider implements Provider {
     return { packetCount: st.packets, byteCount: st.bytes, lastUsed: st.lastUsed };
   }
 
+  /**
+   * How old the cached counters are, in ms (Infinity before the first poll). A flow-stats or
+   * aggregate request finding them older than the poll interval should await pollCounters().
+   */
+  countersAgeMs(): number {
+    return this.#poller?.ageMs ?? Infinity;
+  }
+
   /** Resolves after a counter poll that started after this call (fresh flow stats). */
   pollCounters(): Promise<void> {
     return this.#poller?.fresh() ?? Promise.resolve();

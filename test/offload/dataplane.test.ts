@@ -39,7 +39,9 @@ describe("counters", () => {
     const out = nextEmit(rig.sim, 2);
     for (let i = 0; i < 3; i++) rig.sim.inject(1, frame);
     expect(await out).toEqual(frame);
+    expect(rig.provider.countersAgeMs()).toBe(Infinity);
     await rig.provider.pollCounters();
+    expect(rig.provider.countersAgeMs()).toBeLessThan(10_000);
     const flows = stats(rig, "flow");
     if (flows.type !== "flow") throw new Error("flow reply");
     const byDst = new Map(flows.flows.map((f) => [f.match.find((m) => m.field === OxmField.IPV4_DST)!.value, f]));
