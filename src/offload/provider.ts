@@ -12,8 +12,10 @@
 //   INVALID_ARGUMENT                          BAD_MATCH_BAD_VALUE when the target's message is
 //                                             about the key (match, priority), else
 //                                             BAD_ACTION_BAD_ARGUMENT; the message is logged
-//   ALREADY_EXISTS on INSERT                  retried once as MODIFY (a leftover of ours)
-//   NOT_FOUND on MODIFY                       retried once as INSERT (the target lost it)
+//   ALREADY_EXISTS on INSERT, NOT_FOUND on MODIFY
+//                                             the entry is read back: as written = success,
+//                                             else MODIFY / INSERT as the target needs (at
+//                                             most 4 read-backs, then FLOW_MOD_FAILED_UNKNOWN)
 //   NOT_FOUND on DELETE                       success (DELETE never fails)
 //   PERMISSION_DENIED                         FLOW_MOD_FAILED_EPERM (ofp4 is not primary)
 //   outcome unknown (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, a dropped connection...)
@@ -126,6 +128,8 @@ export interface OffloadStats {
   readonly counterPollMs: number;
   readonly counterPolls: number;
   readonly reconciliations: number;
+  /** Entries read back to settle an operation (unknown outcomes, target disagreements). */
+  readonly readBacks: number;
   readonly multicastGroups: number;
   readonly recoveredEntries: number;
 }
@@ -171,6 +175,7 @@ interface Waiting {
 }
 
 const UNKNOWN_TABLE_FULL = "Error when adding match entry to target";
+const MAX_READ_BACKS = 4;
 const ALL_ONES = 0xffffffffffffffffn;
 
 function isTableFull(s: UpdateStatus): boolean {
@@ -230,6 +235,7 @@ export class OffloadProvider implements Provider {
   #reconcileAgain = false;
   #reconciliations = 0;
   #latencies: number[] = [];
+  #readBacks = 0;
   lastReconcile: ReconcileReport | undefined;
 
   constructor(options: OffloadOptions) {
@@ -736,39 +742,47 @@ export class OffloadProvider implements Provider {
     // Each DELETE of the flush still completes on its own; the batcher packs them together.
   }
 
-  /** Writes one entry (INSERT=1 / MODIFY=2) and maps the outcome (see the header table). */
-  #writeEntry(st: EntryState, entry: p4.v1.ITableEntry, type: 1 | 2, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void, retried = false): void {
+  /**
+   * Writes one entry (INSERT=1 / MODIFY=2) and maps the outcome (see the header table).
+   * `attempt` counts read-backs, so a target that keeps disagreeing ends in an error.
+   */
+  #writeEntry(st: EntryState, entry: p4.v1.ITableEntry, type: 1 | 2, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void, attempt = 0): void {
     const te: p4.v1.ITableEntry = resetCounts && type === 2 ? { ...entry, counterData: { packetCount: 0n, byteCount: 0n } } : entry;
     this.#submit({ type, entity: { tableEntry: te } }, (s) => {
       if (s.code === 0) return ok();
       if (this.#troubled(s)) {
-        this.#deferCheck(st, entry, type, resetCounts, ok, fail);
+        this.#deferCheck(st, entry, resetCounts, ok, fail, attempt);
         return;
       }
-      if (!retried && type === 1 && s.code === Code.ALREADY_EXISTS) return this.#writeEntry(st, entry, 2, resetCounts, ok, fail, true);
-      if (!retried && type === 2 && s.code === Code.NOT_FOUND) return this.#writeEntry(st, entry, 1, false, ok, fail, true);
+      const mismatch = (type === 1 && s.code === Code.ALREADY_EXISTS) || (type === 2 && s.code === Code.NOT_FOUND);
+      if (mismatch && attempt < MAX_READ_BACKS) return this.#readBack(st, entry, resetCounts, ok, fail, attempt + 1);
       fail(this.#errorFor(st, s));
     });
   }
 
-  #deferCheck(st: EntryState, entry: p4.v1.ITableEntry, type: 1 | 2, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void): void {
-    const run = (): void => this.#readBack(st, entry, type, resetCounts, ok, fail);
+  #deferCheck(st: EntryState, entry: p4.v1.ITableEntry, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void, attempt: number): void {
+    const run = (): void => this.#readBack(st, entry, resetCounts, ok, fail, attempt + 1);
     const failWith = (why: string): void => fail(ofError("FLOW_MOD_FAILED_UNKNOWN", why));
     this.#defer(run, failWith);
   }
 
-  /** Completes an operation of unknown outcome from what the target holds (written again if absent). */
-  #readBack(st: EntryState, entry: p4.v1.ITableEntry, type: 1 | 2, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void): void {
+  /** Completes an operation from what the target holds: as written = done, else written as needed. */
+  #readBack(st: EntryState, entry: p4.v1.ITableEntry, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void, attempt: number): void {
+    this.#readBacks++;
+    if (attempt > MAX_READ_BACKS) {
+      fail(ofError("FLOW_MOD_FAILED_UNKNOWN", `table ${st.table.ofTable}: the target kept disagreeing about the entry after ${MAX_READ_BACKS} read-backs`));
+      return;
+    }
     this.client.readAll([{ tableEntry: { tableId: entry.tableId, match: entry.match, priority: entry.priority } }]).then(
       (found) => {
         const te = found.find((e) => e.tableEntry)?.tableEntry;
         if (te && sameBytes(te.metadata, entry.metadata)) ok();
-        else this.#writeEntry(st, entry, te ? 2 : 1, resetCounts && te !== undefined, ok, fail, true);
+        else this.#writeEntry(st, entry, te ? 2 : 1, resetCounts && te !== undefined, ok, fail, attempt);
       },
       (e: unknown) => {
         if (e instanceof P4RuntimeError && (e.code === Code.NOT_FOUND || e.code === Code.INVALID_ARGUMENT)) {
-          this.#writeEntry(st, entry, 1, false, ok, fail, true);
-        } else this.#deferCheck(st, entry, type, resetCounts, ok, fail);
+          this.#writeEntry(st, entry, 1, false, ok, fail, attempt);
+        } else this.#deferCheck(st, entry, resetCounts, ok, fail, attempt);
       },
     );
   }
@@ -1059,6 +1073,7 @@ export class OffloadProvider implements Provider {
       counterPollMs: this.#poller?.stats.lastDurationMs ?? 0,
       counterPolls: this.#poller?.stats.polls ?? 0,
       reconciliations: this.#reconciliations,
+      readBacks: this.#readBacks,
       multicastGroups: this.#groups.size,
       recoveredEntries: this.#recovered.size,
     };

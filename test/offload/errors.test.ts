@@ -132,3 +132,27 @@ describe("a target that refuses every Write (UNAVAILABLE)", () => {
     expect(await readEntries(rig)).toHaveLength(0);
   });
 });
+
+describe("a Write of unknown outcome (deadline exceeded)", () => {
+  it("is read back and completed from what the target holds (provider.ts §3.6)", async () => {
+    rig = await startOffloadRig({ provider: { writeTimeoutMs: 100 } });
+    const c = rig.cm.connect(0x04);
+    rig.sim.knobs.ackLatencyMs = 400; // the sim applies the Write after the client gave up on it
+    rig.cm.submit(c, flowMod("add", { match: ipDst(1), priority: 10, cookie: 5n, instructions: applyOnly([output(2)]) }));
+    await new Promise<void>((resolve) => {
+      const original = rig!.sw.targetLost.bind(rig!.sw);
+      rig!.sw.targetLost = (reason: string) => {
+        original(reason);
+        rig!.sim.knobs.ackLatencyMs = 0;
+        resolve();
+      };
+    });
+    await barrier(rig, c);
+    expect(c.errors).toEqual([]);
+    expect(rig.sw.tables[0]!.rules.size).toBe(1);
+    const entries = await readEntries(rig);
+    expect(entries).toHaveLength(1);
+    expect(rig.sw.targetState).toBe("connected");
+    expect(rig.provider.stats().readBacks).toBeGreaterThanOrEqual(1);
+  });
+});
