@@ -15,3 +15,4 @@ export {
 } from "./provider.js";
 export { loadMapping, buildMapping, MappingError, type OffloadMapping } from "./mapping.js";
 export type { ReconcileReport } from "./reconcile.js";
+export { FreshStatsEndpoint, type CounterSource } from "./fresh-stats.js";

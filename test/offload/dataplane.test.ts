@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyOnly, OFPG, OFPP } from "../../src/openflow/actions.js";
 import { OFPFF, OFPPS, OFPR, OFPRR } from "../../src/openflow/messages.js";
 import { OxmField } from "../../src/openflow/match.js";
+import { FreshStatsEndpoint } from "../../src/offload/fresh-stats.js";
 import { flowMod, ipDst, output } from "../ofproto/harness.js";
 import { barrier, nextEmit, startOffloadRig, udpFrame, type OffloadRig } from "./rig.js";
 
@@ -167,5 +168,36 @@ describe("ports", () => {
     const at2 = nextEmit(rig.sim, 2);
     rig.sim.inject(1, udpFrame({ ipDst: 0x0a000002 }));
     await at2;
+  });
+});
+
+describe("fresh statistics", () => {
+  it("a flow-stats request waits for one counter poll when the cache is stale, then answers with fresh counts", async () => {
+    const c = rig.cm.connect(0x04);
+    rig.cm.submit(c, flowMod("add", { match: ipDst(2), priority: 10, instructions: applyOnly([output(2)]) }));
+    await barrier(rig, c);
+    const frame = udpFrame({ ipDst: 0x0a000002 });
+    const out = nextEmit(rig.sim, 2);
+    rig.sim.inject(1, frame);
+    await out;
+    let woken: () => void = () => undefined;
+    const wake = new Promise<void>((resolve) => (woken = resolve));
+    const fresh = new FreshStatsEndpoint(rig.sw, rig.provider, () => woken(), 1000);
+    const request = {
+      msg: {
+        type: "multipart_request",
+        body: { type: "flow", flags: 0, tableId: 0xff, outPort: OFPP.ANY, outGroup: OFPG.ANY, cookie: 0n, cookieMask: 0n, match: [], nxm: false },
+      },
+      xid: 77,
+      raw: new Uint8Array(16),
+    } as const;
+    expect(fresh.handle(c, request)).toBe("postponed");
+    await wake;
+    expect(fresh.handle(c, request)).toBe("done");
+    const reply = c.sent.find((s) => s.xid === 77)!.msg;
+    if (reply.type !== "multipart_reply" || reply.body.type !== "flow") throw new Error("no flow stats reply");
+    expect(reply.body.flows[0]).toMatchObject({ packetCount: 1n, byteCount: BigInt(frame.length) });
+    // Fresh now: the next request goes straight through.
+    expect(fresh.handle(c, { ...request, xid: 78 })).toBe("done");
   });
 });
