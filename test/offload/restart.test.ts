@@ -59,6 +59,7 @@ describe("target restart", () => {
     expect(dump.every((d) => d.status === "rule")).toBe(true);
     expect(await readGroups(rig)).toHaveLength(1);
     expect(rig.provider.stats().reconciliations).toBeGreaterThanOrEqual(1);
+    expect(rig.provider.stats().readBacks).toBeGreaterThan(0); // some Writes were caught by the restart
   });
 
   it("a dropped stream (state kept) reconciles without rewriting what the target still holds", async () => {
