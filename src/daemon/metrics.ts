@@ -1,0 +1,113 @@
+// Prometheus metrics (prom-client, off unless an address is configured): operation latency
+// histograms per switch and table, pending op groups, postponed requests, Writes and updates
+// per Write, P4Runtime errors by code, counter-poll duration, connected controllers. Gauges
+// are read from the switches when scraped; operation latencies are observed as operations
+// complete (the daemon's hooks on the core and the provider, which stay unchanged).
+
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Operation } from "../ofproto/operation.js";
+import type { OfError } from "../openflow/errors.js";
+import type { RunningSwitch } from "./switch.js";
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly opLatency: Histogram<"switch" | "table" | "type" | "result">;
+  readonly ofErrors: Counter<"switch" | "error">;
+  readonly p4rtErrors: Counter<"switch" | "code">;
+  #server: Server | undefined;
+
+  constructor(switches: () => Iterable<RunningSwitch>) {
+    const r = this.registry;
+    this.opLatency = new Histogram({
+      name: "ofp4_operation_latency_seconds",
+      help: "Time from an operation's start to the target's answer, per switch, table and type",
+      labelNames: ["switch", "table", "type", "result"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [r],
+    });
+    this.ofErrors = new Counter({ name: "ofp4_openflow_errors_total", help: "OpenFlow errors sent to controllers", labelNames: ["switch", "error"], registers: [r] });
+    this.p4rtErrors = new Counter({ name: "ofp4_p4runtime_errors_total", help: "P4Runtime update errors received, by code", labelNames: ["switch", "code"], registers: [r] });
+    const gauge = (name: string, help: string, labels: string[], read: (g: Gauge<string>, s: RunningSwitch) => void): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: labels,
+        registers: [r],
+        collect(this: Gauge<string>) {
+          this.reset();
+          for (const s of switches()) read(this, s);
+        },
+      });
+    };
+    gauge("ofp4_pending_op_groups", "Op groups with operations in flight", ["switch"], (g, s) => g.set({ switch: s.config.name }, s.sw.pendingGroupCount));
+    gauge("ofp4_postponed_requests", "Requests postponed so far, per connection", ["switch", "connection"], (g, s) => {
+      for (const c of s.mgr.stats()) g.set({ switch: s.config.name, connection: c.name }, c.postponed);
+    });
+    gauge("ofp4_p4runtime_writes", "P4Runtime Write RPCs sent", ["switch"], (g, s) => g.set({ switch: s.config.name }, s.provider.stats().writes));
+    gauge("ofp4_p4runtime_updates_per_write", "Mean updates per Write", ["switch"], (g, s) => g.set({ switch: s.config.name }, s.provider.stats().updatesPerWrite));
+    gauge("ofp4_p4runtime_pending_updates", "Updates queued or in flight", ["switch"], (g, s) => g.set({ switch: s.config.name }, s.provider.stats().pendingUpdates));
+    gauge("ofp4_table_entries", "P4 table entries ofp4 holds", ["switch"], (g, s) => g.set({ switch: s.config.name }, s.provider.stats().entries));
+    gauge("ofp4_counter_poll_seconds", "Duration of the last counter poll", ["switch"], (g, s) => g.set({ switch: s.config.name }, s.provider.stats().counterPollMs / 1000));
+    gauge("ofp4_counter_polls", "Counter polls so far", ["switch"], (g, s) => g.set({ switch: s.config.name }, s.provider.stats().counterPolls));
+    gauge("ofp4_reconciliations", "Reconciliations so far", ["switch"], (g, s) => g.set({ switch: s.config.name }, s.provider.stats().reconciliations));
+    gauge("ofp4_connected_controllers", "OpenFlow connections that finished HELLO", ["switch"], (g, s) =>
+      g.set({ switch: s.config.name }, s.mgr.stats().filter((c) => c.state === "ready" || c.state === "blocked").length),
+    );
+    gauge("ofp4_target_ready", "1 while the P4Runtime target is ready", ["switch"], (g, s) => g.set({ switch: s.config.name }, s.provider.phase === "ready" ? 1 : 0));
+  }
+
+  /** Times every operation of a switch from the provider's start to its completion. */
+  watch(s: RunningSwitch): void {
+    const started = new WeakMap<Operation, number>();
+    const provider = s.provider;
+    const name = s.config.name;
+    for (const method of ["ruleConstruct", "ruleModifyActions", "ruleDestruct"] as const) {
+      const inner = provider[method].bind(provider);
+      provider[method] = (op: Operation): OfError | undefined => {
+        started.set(op, performance.now());
+        return inner(op);
+      };
+    }
+    const sw = s.sw;
+    const completed = sw.operationCompleted.bind(sw);
+    sw.operationCompleted = (op: Operation, error: OfError | undefined): void => {
+      const t0 = started.get(op);
+      if (t0 !== undefined) {
+        this.opLatency.observe({ switch: name, table: String(op.rule.tableId), type: op.type, result: error ? "error" : "ok" }, (performance.now() - t0) / 1000);
+      }
+      completed(op, error);
+    };
+  }
+
+  async listen(address: string): Promise<string> {
+    const m = /^(.*):(\d+)$/.exec(address)!;
+    const server = createServer((req, res) => {
+      if (req.url !== "/metrics") {
+        res.writeHead(404).end("see /metrics\n");
+        return;
+      }
+      this.registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": this.registry.contentType }).end(text),
+        (e: Error) => res.writeHead(500).end(e.message),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (e: NodeJS.ErrnoException) =>
+        reject(new Error(e.code === "EADDRINUSE" ? `metrics address ${address} is already in use` : `cannot listen for metrics on ${address}: ${e.message}`)),
+      );
+      server.listen(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ""), () => resolve());
+    });
+    this.#server = server;
+    const a = server.address() as AddressInfo;
+    return `${a.address}:${a.port}`;
+  }
+
+  close(): Promise<void> {
+    const s = this.#server;
+    if (!s) return Promise.resolve();
+    s.closeAllConnections();
+    return new Promise((resolve) => s.close(() => resolve()));
+  }
+}

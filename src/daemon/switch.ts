@@ -1,0 +1,202 @@
+// One switch of the daemon: its target (an embedded sim child for target "sim", a P4Runtime
+// address otherwise), the offload provider, the ofproto core, the connection manager with its
+// listeners and active controllers, and the recovered rules adopted back into the core after an
+// ofp4 restart. Promises either a running switch or one Error whose message is a single line
+// naming the address or file at fault, with everything it had started stopped again.
+
+import { readFile } from "node:fs/promises";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConnManager, type Listener, type TlsSettings } from "../connmgr/index.js";
+import { FreshStatsEndpoint, OffloadProvider, DEFAULT_DEVICE_CONFIG_PATH, DEFAULT_MAPPING_PATH, DEFAULT_P4INFO_PATH } from "../offload/index.js";
+import { Ofproto } from "../ofproto/ofproto.js";
+import { Rule } from "../ofproto/rule.js";
+import { loadTofinoArtifacts, packTofinoConfig } from "../../targets/tofino/packing.js";
+import type { SwitchConfig, TlsConfig } from "./config.js";
+import { EmbeddedSim } from "./embedded-sim.js";
+import type { Logger } from "./log.js";
+import { ownFile, userPath } from "./paths.js";
+
+export interface RunningSwitch {
+  readonly config: SwitchConfig;
+  readonly sw: Ofproto;
+  readonly provider: OffloadProvider;
+  readonly mgr: ConnManager;
+  readonly listeners: readonly Listener[];
+  /** The P4Runtime address ofp4 talks to (the embedded sim's real one for target sim). */
+  readonly p4runtimeAddress: string;
+  readonly dataplaneAddress: string | undefined;
+  readonly sim: EmbeddedSim | undefined;
+  close(): Promise<void>;
+}
+
+/** Splits "HOST:PORT" ("[::1]:6653" too). */
+export function splitAddress(address: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(address);
+  if (!m) throw new Error(`not HOST:PORT: ${address}`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+}
+
+async function readTls(tls: TlsConfig): Promise<TlsSettings> {
+  const read = async (file: string, what: string): Promise<string> => {
+    try {
+      return await readFile(userPath(file), "utf8");
+    } catch {
+      throw new Error(`cannot read the TLS ${what} file ${file}`);
+    }
+  };
+  const cert = await read(tls.cert, "certificate");
+  const key = await read(tls.key, "key");
+  return tls.ca !== undefined ? { ca: await read(tls.ca, "CA"), cert, key } : { cert, key };
+}
+
+function mustExist(file: string, what: string): string {
+  if (!existsSync(file)) throw new Error(`${what} file ${file} does not exist`);
+  return file;
+}
+
+/** The device config file the provider pushes: as given, or Tofino's packed from a p4c-tofino output directory. */
+async function deviceConfigFile(config: SwitchConfig): Promise<string> {
+  if (config.deviceConfig === undefined) return ownFile(DEFAULT_DEVICE_CONFIG_PATH);
+  const given = mustExist(userPath(config.deviceConfig), "device config");
+  if (config.target !== "tofino") return given;
+  let bytes: Uint8Array;
+  try {
+    bytes = packTofinoConfig(config.tofinoPacking, await loadTofinoArtifacts(given, "ofp4"));
+  } catch (e) {
+    throw new Error(`cannot pack the Tofino pipeline from ${given}: ${(e as Error).message}`, { cause: e });
+  }
+  const file = join(mkdtempSync(join(tmpdir(), "ofp4-tofino-")), "device_config.bin");
+  writeFileSync(file, bytes);
+  return file;
+}
+
+/** Why a construct failed, in one line naming the target. */
+function constructFailure(address: string, e: unknown): string {
+  const msg = (e as Error).message ?? String(e);
+  const first = msg.split("\n")[0]!;
+  if (/UNAVAILABLE|ECONNREFUSED|No connection established|deadline/i.test(msg)) return `P4Runtime target ${address} is unreachable (${first})`;
+  if (first.includes(address)) return first;
+  return `P4Runtime target ${address}: ${first}`;
+}
+
+/** Starts one switch; `log` is the switch's own logger (bound to its name). */
+export async function startSwitch(config: SwitchConfig, log: Logger): Promise<RunningSwitch> {
+  const slog = log;
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const undo = async (): Promise<void> => {
+    for (const f of cleanup.reverse()) await f();
+  };
+  try {
+    const p4infoPath = config.p4info !== undefined ? mustExist(userPath(config.p4info), "P4Info") : ownFile(DEFAULT_P4INFO_PATH);
+    const deviceConfigPath = await deviceConfigFile(config);
+    const mappingPath = ownFile(DEFAULT_MAPPING_PATH);
+
+    let sim: EmbeddedSim | undefined;
+    let p4runtimeAddress = config.p4runtime;
+    let dataplaneAddress: string | undefined;
+    if (config.target === "sim") {
+      const maxPort = Math.max(8, ...config.ports.map((p) => p.targetPort));
+      sim = await EmbeddedSim.start({
+        p4runtimeAddress: config.p4runtime,
+        deviceId: config.deviceId,
+        ports: Math.min(510, maxPort),
+        log: (line) => slog.debug(line),
+      });
+      cleanup.push(() => sim!.stop());
+      p4runtimeAddress = sim.p4runtimeAddress;
+      dataplaneAddress = sim.dataplaneAddress;
+      slog.info({ pid: sim.pid, dataplane: dataplaneAddress }, `embedded sim P4Runtime listening on ${p4runtimeAddress}`);
+    }
+
+    const provider = new OffloadProvider({
+      p4runtimeAddress,
+      deviceId: config.deviceId,
+      electionId: config.electionId,
+      role: config.role,
+      p4infoPath,
+      deviceConfigPath,
+      mappingPath,
+      ports: config.ports,
+      counterPollIntervalMs: config.counterPollIntervalMs,
+      writeMaxUpdates: config.writeMaxUpdates,
+      writeMaxBytes: config.writeMaxBytes,
+      writeMaxInFlight: config.writeMaxInFlight,
+      targetName: config.target,
+      log: slog,
+      ...(config.datapathId !== undefined ? { datapathId: config.datapathId } : {}),
+      ...(dataplaneAddress !== undefined ? { dataplaneAddress } : {}),
+    });
+    let sw: Ofproto;
+    try {
+      sw = await Ofproto.create(provider, {
+        maxPendingGroups: config.maxPendingGroups,
+        failMode: config.failMode,
+        dpDesc: `ofp4 ${config.name}`,
+        log: { info: (m) => slog.info(m), warn: (m) => slog.warn(m) },
+      });
+    } catch (e) {
+      throw new Error(constructFailure(p4runtimeAddress, e), { cause: e });
+    }
+    cleanup.push(() => sw.close());
+    adoptRecovered(sw, provider, slog);
+
+    const endpoint = new FreshStatsEndpoint(sw, provider, () => mgr.wake(), config.counterPollIntervalMs);
+    const mgr: ConnManager = new ConnManager(endpoint, { logger: slog });
+    sw.attach(mgr);
+    cleanup.push(() => mgr.close());
+    const listeners: Listener[] = [];
+    for (const c of config.controllers) {
+      const { host, port } = splitAddress(c.address);
+      const tls = c.tls ? await readTls(c.tls) : undefined;
+      if (c.kind === "listen") {
+        let l: Listener;
+        try {
+          l = await mgr.listen({ host, port, ...(tls ? { tls } : {}) });
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          const why = code === "EADDRINUSE" ? `OpenFlow listen address ${c.address} is already in use` : `cannot listen on ${c.address}: ${(e as Error).message}`;
+          throw new Error(why, { cause: e });
+        }
+        listeners.push(l);
+        slog.info({ listener: l.name }, `OpenFlow listening on ${tls ? "ssl" : "tcp"}:${l.host}:${l.port}`);
+      } else {
+        mgr.connect({ host, port, ...(tls ? { tls } : {}) });
+        slog.info(`OpenFlow connecting to ${tls ? "ssl" : "tcp"}:${c.address}`);
+      }
+    }
+    mgr.on("ready", (conn) => slog.info({ conn: conn.name }, "controller connected"));
+    mgr.on("closed", (conn, reason) => slog.info({ conn: conn.name, reason }, "controller disconnected"));
+
+    return {
+      config,
+      sw,
+      provider,
+      mgr,
+      listeners,
+      p4runtimeAddress,
+      dataplaneAddress,
+      sim,
+      close: undo,
+    };
+  } catch (e) {
+    await undo();
+    throw e;
+  }
+}
+
+/** Rules found on the target (an ofp4 restart) become rules of the core again. */
+function adoptRecovered(sw: Ofproto, provider: OffloadProvider, log: Logger): void {
+  const recovered = provider.recoveredRules();
+  if (recovered.length === 0) return;
+  const group = sw.newGroup(undefined, undefined);
+  let adopted = 0;
+  for (const r of recovered) {
+    const error = sw.startAdd(group, new Rule({ ...r }, sw.now()), false);
+    if (error === undefined) adopted++;
+    else log.warn({ table: r.tableId, priority: r.priority, error: error.name }, "a rule found on the target was not adopted");
+  }
+  sw.submit(group);
+  log.info({ adopted }, "rules found on the target adopted");
+}
