@@ -57,7 +57,7 @@ export class Device implements ForwardingState {
   /** Entries with an idle timeout, and their table. */
   private readonly idle = new Map<TableEntryState, Table>();
   /** Entry actions shared by action id and packed params, reference-counted. */
-  private actionPool = new Map<string, EntryAction>();
+  private actionPool = new Map<number, Map<string, EntryAction>>();
 
   constructor(
     readonly deviceId: bigint,
@@ -294,18 +294,22 @@ export class Device implements ForwardingState {
 
   /** The shared action object for a packed action (one per distinct action and params). */
   private acquire(a: PackedAction): EntryAction {
-    const key = `${a.actionId}:${a.packed}`;
-    let shared = this.actionPool.get(key);
+    let byParams = this.actionPool.get(a.actionId);
+    if (!byParams) {
+      byParams = new Map();
+      this.actionPool.set(a.actionId, byParams);
+    }
+    let shared = byParams.get(a.packed);
     if (!shared) {
       shared = { actionId: a.actionId, packed: a.packed, params: unpackParams(this.config!.schema, a.actionId, a.packed), refs: 0 };
-      this.actionPool.set(key, shared);
+      byParams.set(a.packed, shared);
     }
     shared.refs++;
     return shared;
   }
 
   private release(a: EntryAction): void {
-    if (--a.refs === 0) this.actionPool.delete(`${a.actionId}:${a.packed}`);
+    if (--a.refs === 0) this.actionPool.get(a.actionId)?.delete(a.packed);
   }
 
   private counterFor(id: number): Checked<{ cells: CounterCells; unit: CounterUnit; size: number; name: string }> {

@@ -12,6 +12,7 @@ import { method, preEncoded } from "./grpc-methods.js";
 import type { Knobs } from "./knobs.js";
 import { Code, ERROR_SPACE, type P4Status } from "./status.js";
 import { electionId } from "./wire.js";
+import { decodeTableUpdate } from "./update-decode.js";
 
 /** A SetForwardingPipelineConfig request with the raw bytes of its P4Info. */
 interface SetConfigCall {
@@ -199,9 +200,9 @@ export class P4RuntimeService {
         }
         let s = knobs.takeFailure();
         if (!s) {
-          let u: p4.v1.Update | undefined;
+          let u: p4.v1.IUpdate | undefined;
           try {
-            u = p4.v1.Update.decode(bytes);
+            u = decodeTableUpdate(bytes) ?? p4.v1.Update.decode(bytes);
           } catch {
             u = undefined;
           }

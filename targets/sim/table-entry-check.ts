@@ -31,6 +31,9 @@ function scratchFor(owner: object, size: number): { values: Buffer; masks: Buffe
   return s;
 }
 
+/** Reused param packing buffers per action. */
+const paramScratch = new WeakMap<object, Buffer>();
+
 /** "Seen" marks by index: a bit set for up to 31 indexes, an array beyond. */
 class Marks {
   private bits = 0;
@@ -70,65 +73,64 @@ export function checkMatch(table: TableInfo, entry: p4.v1.ITableEntry): Checked<
     const w = info.bitwidth;
     const off = layout.offsets[info.index]!;
     const bw = layout.widths[info.index]!;
-    const what = describe(table, info);
     switch (info.kind) {
       case MatchKind.EXACT: {
-        if (!fm.exact) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${what}: expected EXACT`);
+        if (!fm.exact) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected EXACT`);
         const v = fm.exact.value ?? EMPTY;
-        if (!fitsWidth(v, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${what} is wider than ${w} bits`);
+        if (!fitsWidth(v, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${describe(table, info)} is wider than ${w} bits`);
         putBytes(values, off, bw, v);
         putOnes(masks, off, bw, w);
         break;
       }
       case MatchKind.LPM: {
-        if (!fm.lpm) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${what}: expected LPM`);
+        if (!fm.lpm) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected LPM`);
         const v = fm.lpm.value ?? EMPTY;
         const len = fm.lpm.prefixLen ?? 0;
-        if (!fitsWidth(v, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${what} is wider than ${w} bits`);
-        if (len < 0 || len > w) return bad(Code.INVALID_ARGUMENT, `Invalid prefix length ${len} for ${what}`);
-        if (len === 0) return bad(Code.INVALID_ARGUMENT, `Prefix length 0 for ${what}: a don't-care match must be omitted`);
+        if (!fitsWidth(v, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${describe(table, info)} is wider than ${w} bits`);
+        if (len < 0 || len > w) return bad(Code.INVALID_ARGUMENT, `Invalid prefix length ${len} for ${describe(table, info)}`);
+        if (len === 0) return bad(Code.INVALID_ARGUMENT, `Prefix length 0 for ${describe(table, info)}: a don't-care match must be omitted`);
         putBytes(values, off, bw, v);
         putPrefix(masks, off, bw, w, len);
-        if (outsideMask(values, masks, off, bw)) return bad(Code.INVALID_ARGUMENT, `LPM value of ${what} has bits set past its prefix length ${len}`);
+        if (outsideMask(values, masks, off, bw)) return bad(Code.INVALID_ARGUMENT, `LPM value of ${describe(table, info)} has bits set past its prefix length ${len}`);
         break;
       }
       case MatchKind.TERNARY: {
-        if (!fm.ternary) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${what}: expected TERNARY`);
+        if (!fm.ternary) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected TERNARY`);
         const v = fm.ternary.value ?? EMPTY;
         const m = fm.ternary.mask ?? EMPTY;
-        if (!fitsWidth(v, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${what} is wider than ${w} bits`);
-        if (!fitsWidth(m, w)) return bad(Code.INVALID_ARGUMENT, `Mask of ${what} is wider than ${w} bits`);
+        if (!fitsWidth(v, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${describe(table, info)} is wider than ${w} bits`);
+        if (!fitsWidth(m, w)) return bad(Code.INVALID_ARGUMENT, `Mask of ${describe(table, info)} is wider than ${w} bits`);
         putBytes(values, off, bw, v);
         putBytes(masks, off, bw, m);
-        if (isZero(masks, off, bw)) return bad(Code.INVALID_ARGUMENT, `Zero ternary mask for ${what}: a don't-care match must be omitted`);
-        if (outsideMask(values, masks, off, bw)) return bad(Code.INVALID_ARGUMENT, `Ternary value of ${what} has bits set outside its mask`);
+        if (isZero(masks, off, bw)) return bad(Code.INVALID_ARGUMENT, `Zero ternary mask for ${describe(table, info)}: a don't-care match must be omitted`);
+        if (outsideMask(values, masks, off, bw)) return bad(Code.INVALID_ARGUMENT, `Ternary value of ${describe(table, info)} has bits set outside its mask`);
         break;
       }
       case MatchKind.RANGE: {
-        if (!fm.range) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${what}: expected RANGE`);
+        if (!fm.range) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected RANGE`);
         const lo = fm.range.low ?? EMPTY;
         const hi = fm.range.high ?? EMPTY;
-        if (!fitsWidth(lo, w) || !fitsWidth(hi, w)) return bad(Code.INVALID_ARGUMENT, `Range bound of ${what} is wider than ${w} bits`);
+        if (!fitsWidth(lo, w) || !fitsWidth(hi, w)) return bad(Code.INVALID_ARGUMENT, `Range bound of ${describe(table, info)} is wider than ${w} bits`);
         putBytes(values, off, bw, lo);
         putBytes(masks, off, bw, hi);
-        if (Buffer.compare(values.subarray(off, off + bw), masks.subarray(off, off + bw)) > 0) return bad(Code.INVALID_ARGUMENT, `Range of ${what} has low > high`);
+        if (Buffer.compare(values.subarray(off, off + bw), masks.subarray(off, off + bw)) > 0) return bad(Code.INVALID_ARGUMENT, `Range of ${describe(table, info)} has low > high`);
         const full = Buffer.alloc(bw);
         putOnes(full, 0, bw, w);
         if (isZero(values, off, bw) && full.equals(masks.subarray(off, off + bw))) {
-          return bad(Code.INVALID_ARGUMENT, `Full range for ${what}: a don't-care match must be omitted`);
+          return bad(Code.INVALID_ARGUMENT, `Full range for ${describe(table, info)}: a don't-care match must be omitted`);
         }
         break;
       }
       case MatchKind.OPTIONAL: {
-        if (!fm.optional) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${what}: expected OPTIONAL`);
+        if (!fm.optional) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected OPTIONAL`);
         const v = fm.optional.value ?? EMPTY;
-        if (!fitsWidth(v, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${what} is wider than ${w} bits`);
+        if (!fitsWidth(v, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${describe(table, info)} is wider than ${w} bits`);
         putBytes(values, off, bw, v);
         putOnes(masks, off, bw, w);
         break;
       }
       default:
-        return bad(Code.INVALID_ARGUMENT, `Unsupported match kind for ${what}`);
+        return bad(Code.INVALID_ARGUMENT, `Unsupported match kind for ${describe(table, info)}`);
     }
   }
   for (const info of table.fields) {
@@ -172,7 +174,12 @@ export function checkAction(schema: Schema, table: TableInfo, ta: p4.v1.ITableAc
   if (forDefault && scope === ActionScope.TABLE_ONLY) return bad(Code.PERMISSION_DENIED, `Action '${action.name}' is @tableonly in table '${table.name}': it cannot be the default action`);
   if (!forDefault && scope === ActionScope.DEFAULT_ONLY) return bad(Code.PERMISSION_DENIED, `Action '${action.name}' is @defaultonly in table '${table.name}': it cannot be used in an entry`);
   const layout = action.layout;
-  const packed = scratchFor(action, layout.size).values;
+  // No clearing: a successful check writes every param's full width.
+  let packed = paramScratch.get(action);
+  if (!packed) {
+    packed = Buffer.alloc(layout.size);
+    paramScratch.set(action, packed);
+  }
   const seen = new Marks(action.params.length);
   for (const p of ta.action.params ?? []) {
     const info = action.paramsById.get(p.paramId ?? 0);

@@ -74,7 +74,9 @@ export class Table {
     const g = this.groups.get(match.masks);
     if (!g) return undefined;
     const bucket = g.buckets.get(match.values);
-    return bucket?.find((e) => e.priority === match.priority);
+    if (!bucket) return undefined;
+    for (let i = 0; i < bucket.length; i++) if (bucket[i]!.priority === match.priority) return bucket[i];
+    return undefined;
   }
 
   *entries(): IterableIterator<TableEntryState> {
@@ -96,7 +98,19 @@ export class Table {
       this.groups.set(gk, g);
       this.ordered.push(g);
     }
-    const e: TableEntryState = { group: g, values: match.values, priority: match.priority, ...init };
+    const e: TableEntryState = {
+      group: g,
+      values: match.values,
+      priority: match.priority,
+      action: init.action,
+      controllerMetadata: init.controllerMetadata,
+      metadata: init.metadata,
+      idleTimeoutNs: init.idleTimeoutNs,
+      packets: init.packets,
+      bytes: init.bytes,
+      lastHitMs: init.lastHitMs,
+      notifiedMs: init.notifiedMs,
+    };
     const prio = this.effective(e);
     if (prio > g.maxPriority) {
       g.maxPriority = prio;
