@@ -97,7 +97,7 @@ export interface Daemon {
   readonly socket: string;
   /** "127.0.0.1:PORT" of the first OpenFlow listener. */
   readonly openflow: string;
-  /** The embedded sim's P4Runtime address. */
+  /** The embedded sim's P4Runtime address ("" for other targets). */
   readonly p4runtime: string;
 }
 
@@ -116,9 +116,21 @@ export async function startDaemon(extra: readonly string[] = []): Promise<Daemon
     ...(hasP4rt ? [] : ["--p4runtime", "127.0.0.1:0"]),
     ...extra,
   ]);
-  await proc.line(/^ofp4 is running/);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`ofp4 did not start within 30 s: ${proc.stderr.trim()}`)), 30_000);
+  });
+  try {
+    await Promise.race([proc.line(/^ofp4 is running/), late]);
+  } catch (e) {
+    await proc.stop("SIGKILL");
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
   const of = /OpenFlow listening on tcp:(\S+)/.exec(await proc.line(/OpenFlow listening on/))![1]!;
-  const p4 = /P4Runtime listening on (\S+)/.exec(await proc.line(/P4Runtime listening on/))![1]!;
+  const simLine = proc.records.find((r) => /P4Runtime listening on/.test(r.msg));
+  const p4 = simLine ? /P4Runtime listening on (\S+)/.exec(simLine.msg)![1]! : "";
   return { proc, socket, openflow: of, p4runtime: p4 };
 }
 
