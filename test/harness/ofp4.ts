@@ -1,0 +1,89 @@
+// ofp4 as a switch under test: the sim (ofp4.p4 model, real gRPC on 127.0.0.1 port 0), the
+// offload provider, the ofproto core behind FreshStatsEndpoint and the connection manager
+// listening on 127.0.0.1 port 0 — assembled the way the daemon assembles them. `startOfp4`
+// returns the ovs-ofctl target, frame injection and sim counters, and stop() that closes all of
+// it. It never touches processes it did not start.
+
+import { ConnManager } from "../../src/connmgr/conn-manager.js";
+import type { ConnManagerOptions } from "../../src/connmgr/conn-manager.js";
+import { FreshStatsEndpoint } from "../../src/offload/fresh-stats.js";
+import { OffloadProvider } from "../../src/offload/provider.js";
+import { Ofproto } from "../../src/ofproto/ofproto.js";
+import { ofp4Pipeline } from "../../targets/sim/pipeline/ofp4-pipeline.js";
+import { startSim, type Sim } from "../../targets/sim/sim.js";
+
+export interface Ofp4Switch {
+  /** "tcp:127.0.0.1:PORT", the address ovs-ofctl connects to. */
+  readonly target: string;
+  readonly port: number;
+  readonly sim: Sim;
+  readonly provider: OffloadProvider;
+  readonly core: Ofproto;
+  readonly manager: ConnManager;
+  /** Connects out to a listening controller (ovs-testcontroller, os-ken). */
+  connect(target: string): void;
+  stop(): Promise<void>;
+}
+
+export interface Ofp4Options {
+  ports?: number;
+  /** Rule expiry interval in ms (default 200, so timeouts show up quickly). */
+  expiryIntervalMs?: number;
+  counterPollIntervalMs?: number;
+  connmgr?: ConnManagerOptions;
+}
+
+export async function startOfp4(options: Ofp4Options = {}): Promise<Ofp4Switch> {
+  const nports = options.ports ?? 4;
+  const sim = await startSim({ ports: Math.max(8, nports), pipeline: ofp4Pipeline, log: () => undefined });
+  let core: Ofproto | undefined;
+  let manager: ConnManager | undefined;
+  try {
+    const provider = new OffloadProvider({
+      p4runtimeAddress: sim.p4runtimeAddress,
+      deviceId: 0n,
+      electionId: 10n,
+      p4infoPath: "p4/ofp4.p4info.txtpb",
+      deviceConfigPath: "p4/ofp4.json",
+      mappingPath: "p4/ofp4.mapping.json",
+      ports: Array.from({ length: nports }, (_, i) => ({ number: i + 1, name: `p${i + 1}`, targetPort: i + 1 })),
+      counterPollIntervalMs: options.counterPollIntervalMs ?? 1000,
+      targetName: "sim",
+      targetWaitMs: 5000,
+      dataplaneAddress: sim.dataplaneAddress,
+    });
+    core = await Ofproto.create(provider, { expiryIntervalMs: options.expiryIntervalMs ?? 200 });
+    const sw = core;
+    let wake = (): void => undefined;
+    const endpoint = new FreshStatsEndpoint(sw, provider, () => wake());
+    manager = new ConnManager(endpoint, { probeIntervalMs: 0, ...options.connmgr });
+    const mgr = manager;
+    wake = () => mgr.wake();
+    sw.attach(mgr);
+    const listener = await mgr.listen({ port: 0, host: "127.0.0.1" });
+    const port = listener.port;
+    return {
+      target: `tcp:127.0.0.1:${port}`,
+      port,
+      sim,
+      provider,
+      core: sw,
+      manager: mgr,
+      connect: (target: string) => {
+        const m = /^tcp:([\d.]+):(\d+)$/.exec(target);
+        if (!m) throw new Error(`bad target ${target}`);
+        mgr.connect({ host: m[1]!, port: Number(m[2]) });
+      },
+      stop: async () => {
+        await mgr.close();
+        await sw.close();
+        await sim.stop();
+      },
+    };
+  } catch (err) {
+    await manager?.close();
+    await core?.close();
+    await sim.stop();
+    throw err;
+  }
+}
