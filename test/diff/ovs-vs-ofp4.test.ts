@@ -1,17 +1,17 @@
 // Differential tests: each script of ovs-ofctl commands runs against a private userspace Open
-// vSwitch and against ofp4 (sim + provider + core + connmgr); normalised transcripts and exit
+// vSwitch and against the real ofp4 process on its embedded sim; normalised transcripts and exit
 // codes must be identical step by step, except the steps listed in departures.ts. A difference
 // prints both transcripts. Both switches are started once and emptied before each script.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOvs, type OvsSwitch } from "../harness/ovs.js";
-import { startOfp4, type Ofp4Switch } from "../harness/ofp4.js";
+import { startOfp4, type Ofp4Process } from "../harness/ofp4.js";
 import { departureFor, knownDifferenceFor, KNOWN_DIFFERENCES } from "./departures.js";
 import { differingSteps, runScript, transcript } from "./runner.js";
 import { SCRIPTS } from "./scripts.js";
 
 let ovs: OvsSwitch;
-let ofp4: Ofp4Switch;
+let ofp4: Ofp4Process;
 
 beforeAll(async () => {
   [ovs, ofp4] = await Promise.all([startOvs({ ports: 4 }), startOfp4({ ports: 4 })]);
