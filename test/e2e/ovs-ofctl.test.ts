@@ -121,7 +121,7 @@ describe("ovs-ofctl against the ofp4 process", () => {
       await new Promise((r) => setTimeout(r, 100)); // port counters come from the next counter poll
       p13 = await ofctl("-O", "OpenFlow13", "dump-ports", T, "2");
     }
-    expect(p13.stdout).toMatch(/port  2: rx pkts=\d+, bytes=\d+, drop=\d+, errs=\d+, frame=\d+, over=\d+, crc=\d+\s+tx pkts=1, bytes=\d+/);
+    expect(p13.stdout).toMatch(/port {2}2: rx pkts=\d+, bytes=\d+, drop=\d+, errs=\d+, frame=\d+, over=\d+, crc=\d+\s+tx pkts=1, bytes=\d+/);
     const p10 = await ofctl("dump-ports", T);
     expect(p10.stdout).toMatch(/^OFPST_PORT reply \(xid=0x\w+\): 4 ports/);
     const d10 = await ofctl("dump-ports-desc", T);
