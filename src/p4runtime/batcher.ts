@@ -9,6 +9,7 @@
 import { p4 } from "../generated/proto.js";
 import { Code, UpdateStatus, wholeRpcFailure } from "./status.js";
 import { entityKey } from "./entity-key.js";
+import { encodeTableUpdate } from "./update-encode.js";
 
 /** Sends one Write of pre-encoded p4.v1.Update messages; resolves one status per update. */
 export type EncodedWrite = (updates: readonly Uint8Array[], encodedBytes: number) => Promise<readonly UpdateStatus[]>;
@@ -161,7 +162,7 @@ export class WriteBatcher {
       if (it.key === null) it.key = it.update?.entity ? entityKey(it.update.entity) : undefined;
       if (it.key !== undefined && (this.busyKeys.has(it.key) || inBatch.has(it.key))) break;
       if (it.bytes === undefined) {
-        it.bytes = p4.v1.Update.encode(it.update!).finish();
+        it.bytes = encodeTableUpdate(it.update!) ?? p4.v1.Update.encode(it.update!).finish();
         it.update = undefined;
       }
       const size = it.bytes.length + framing(it.bytes.length);

@@ -12,6 +12,7 @@ import { Backoff, type BackoffOptions } from "./backoff.js";
 import { WriteBatcher, type BatcherOptions } from "./batcher.js";
 import type { P4InfoIndex } from "./p4info.js";
 import { Code, P4RuntimeError, UPDATE_OK, decodeWriteFailure, type UpdateStatus } from "./status.js";
+import { encodeTableUpdate } from "./update-encode.js";
 
 const SERVICE = "/p4.v1.P4Runtime/";
 const MAX_U64 = (1n << 64n) - 1n;
@@ -397,7 +398,7 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
 
   /** Writes updates; resolves one UpdateStatus per update, in order. Never rejects. */
   write(updates: readonly p4.v1.IUpdate[], atomicity: keyof typeof p4.v1.WriteRequest.Atomicity = "CONTINUE_ON_ERROR"): Promise<UpdateStatus[]> {
-    const encoded = updates.map((u) => p4.v1.Update.encode(u).finish());
+    const encoded = updates.map((u) => encodeTableUpdate(u) ?? p4.v1.Update.encode(u).finish());
     return this.writeEncoded(encoded, undefined, atomicity);
   }
 
