@@ -118,6 +118,8 @@ async function run(bound) {
   const { conn, submit, barrier } = connRig(sw);
   globalThis.gc?.();
   const heap0 = process.memoryUsage().heapUsed;
+  const flowCpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   for (let i = 0; i < FLOWS; i++) {
     submit({
@@ -128,6 +130,8 @@ async function run(bound) {
   }
   await barrier(FLOWS + 1);
   const ms = performance.now() - t0;
+  const flowCpu = process.cpuUsage(flowCpu0);
+  const elu = performance.eventLoopUtilization(elu0);
   globalThis.gc?.();
   const heap1 = process.memoryUsage().heapUsed;
   const s = provider.stats();
@@ -136,6 +140,12 @@ async function run(bound) {
       `${s.writes} Writes, ${s.updatesPerWrite.toFixed(1)} updates/Write, write latency p50 ${s.writeLatencyMs.p50.toFixed(1)} ms p99 ${s.writeLatencyMs.p99.toFixed(1)} ms; ` +
       `errors ${conn.errors}${conn.firstError ? ` (${conn.firstError.name}: ${conn.firstError.message})` : ""}; ` +
       `ofp4 heap +${mb(heap1 - heap0)} MB (${((heap1 - heap0) / FLOWS).toFixed(0)} B/flow, core + provider), rss ${mb(process.memoryUsage().rss)} MB (sim thread included)`,
+  );
+  // CPU per flow resists a loaded machine better than wall time: the main thread's busy time
+  // (core + provider + client, its GC included) and the whole process (sim thread and GC helpers too).
+  console.log(
+    `  CPU per flow: ofp4 main thread ${((elu.active * 1000) / FLOWS).toFixed(1)} us busy, ` +
+      `process ${((flowCpu.user + flowCpu.system) / FLOWS).toFixed(1)} us (sim thread and GC helpers included)`,
   );
   const cpu0 = process.cpuUsage();
   const p0 = performance.now();

@@ -538,13 +538,14 @@ export class OffloadProvider implements Provider {
   }
 
   /** Sends an update now (target ready) or when the target is back (bounded by targetWaitMs). */
-  #submit(update: p4.v1.IUpdate, cb: (s: UpdateStatus) => void): void {
+  /** `key`: the update's entity key when the caller has it (a table entry's st.key), else computed by the batcher. */
+  #submit(update: p4.v1.IUpdate, cb: (s: UpdateStatus) => void, key?: string): void {
     if (this.#phase === "ready") {
-      this.#batcher.submit(update, cb);
+      this.#batcher.submit(update, cb, key);
       return;
     }
     this.#defer(
-      () => this.#batcher.submit(update, cb),
+      () => this.#batcher.submit(update, cb, key),
       (why) => cb(status(Code.UNAVAILABLE, why)),
     );
   }
@@ -734,7 +735,7 @@ export class OffloadProvider implements Provider {
       st.installed = false;
       st.installedGroup = undefined;
       op.complete();
-    });
+    }, st.key);
     return undefined;
   }
 
@@ -757,7 +758,7 @@ export class OffloadProvider implements Provider {
       const mismatch = (type === 1 && s.code === Code.ALREADY_EXISTS) || (type === 2 && s.code === Code.NOT_FOUND);
       if (mismatch && attempt < MAX_READ_BACKS) return this.#readBack(st, entry, resetCounts, ok, fail, attempt + 1);
       fail(this.#errorFor(st, s));
-    });
+    }, st.key);
   }
 
   #deferCheck(st: EntryState, entry: p4.v1.ITableEntry, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void, attempt: number): void {

@@ -18,6 +18,18 @@ export function bigintToBytes(v: bigint): Uint8Array {
   if (v < 0n) throw new BytesError(`negative value ${v} has no bytestring`);
   if (v === 0n) return Uint8Array.of(0);
   if (v < 0x100000000n) return smallToBytes(Number(v));
+  if (v <= 0x1fffffffffffffn) {
+    // Below 2^53 the value is exact as a number: bytes by division, no bigint steps.
+    let n = Number(v);
+    let len = 4;
+    while (len < 7 && n >= 2 ** (8 * len)) len++;
+    const out = new Uint8Array(len);
+    for (let i = len - 1; i >= 0; i--) {
+      out[i] = n % 256;
+      n = Math.floor(n / 256);
+    }
+    return out;
+  }
   let hex = v.toString(16);
   if (hex.length & 1) hex = "0" + hex;
   const out = new Uint8Array(hex.length >> 1);
