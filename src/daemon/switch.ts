@@ -107,7 +107,7 @@ export async function startSwitch(config: SwitchConfig, log: Logger): Promise<Ru
       cleanup.push(() => sim!.stop());
       p4runtimeAddress = sim.p4runtimeAddress;
       dataplaneAddress = sim.dataplaneAddress;
-      slog.info({ pid: sim.pid, dataplane: dataplaneAddress }, `embedded sim P4Runtime listening on ${p4runtimeAddress}`);
+      slog.info({ simPid: sim.pid, dataplane: dataplaneAddress }, `embedded sim P4Runtime listening on ${p4runtimeAddress}`);
     }
 
     const provider = new OffloadProvider({
@@ -166,8 +166,6 @@ export async function startSwitch(config: SwitchConfig, log: Logger): Promise<Ru
         slog.info(`OpenFlow connecting to ${tls ? "ssl" : "tcp"}:${c.address}`);
       }
     }
-    mgr.on("ready", (conn) => slog.info({ conn: conn.name }, "controller connected"));
-    mgr.on("closed", (conn, reason) => slog.info({ conn: conn.name, reason }, "controller disconnected"));
 
     return {
       config,
