@@ -141,11 +141,12 @@ async function run(bound) {
       `errors ${conn.errors}${conn.firstError ? ` (${conn.firstError.name}: ${conn.firstError.message})` : ""}; ` +
       `ofp4 heap +${mb(heap1 - heap0)} MB (${((heap1 - heap0) / FLOWS).toFixed(0)} B/flow, core + provider), rss ${mb(process.memoryUsage().rss)} MB (sim thread included)`,
   );
-  // CPU per flow resists a loaded machine better than wall time: the main thread's busy time
-  // (core + provider + client, its GC included) and the whole process (sim thread and GC helpers too).
+  // Per flow: the main thread's event-loop busy time (core + provider + client, its GC included;
+  // time the OS gave to other processes counts too) and the CPU of the whole process (sim thread
+  // and GC helpers included), steadier than wall time on a shared machine.
   console.log(
-    `  CPU per flow: ofp4 main thread ${((elu.active * 1000) / FLOWS).toFixed(1)} us busy, ` +
-      `process ${((flowCpu.user + flowCpu.system) / FLOWS).toFixed(1)} us (sim thread and GC helpers included)`,
+    `  per flow: ofp4 main thread ${((elu.active * 1000) / FLOWS).toFixed(1)} us busy, ` +
+      `process ${((flowCpu.user + flowCpu.system) / FLOWS).toFixed(1)} us CPU (sim thread and GC helpers included)`,
   );
   const cpu0 = process.cpuUsage();
   const p0 = performance.now();

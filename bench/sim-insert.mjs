@@ -85,6 +85,7 @@ if (isMainThread) {
   const marks = [];
   let done = 0;
   let markAt = 100_000;
+  const simElu0 = worker.performance.eventLoopUtilization();
   const t0 = performance.now();
   const lane = async () => {
     while (next < ENTRIES) {
@@ -107,6 +108,7 @@ if (isMainThread) {
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
   const seconds = (performance.now() - t0) / 1000;
+  const simElu = worker.performance.eventLoopUtilization(simElu0);
   const first = marks.find(([n]) => n >= Math.min(100_000, ENTRIES));
   encoded = [];
   const held = await ask({ op: "mem" });
@@ -122,6 +124,9 @@ if (isMainThread) {
   });
   console.log(`  rate per 100k: ${steps.join(" ")}`);
   console.log(`  all ${ENTRIES}: ${seconds.toFixed(2)} s = ${Math.round(ENTRIES / seconds)} inserts/s; failed updates: ${failed}`);
+  // Which side limits the rate: the sim thread's event loop is busy this share of the wall time
+  // (time the OS gave to other processes counts as busy, so this is not CPU time).
+  console.log(`  sim thread busy: ${(simElu.utilization * 100).toFixed(0)}% of the wall time`);
   console.log(`  entries held: ${held.entries}; sim heap ${(base.heap / 2 ** 20).toFixed(1)} MiB -> ${(held.heap / 2 ** 20).toFixed(1)} MiB = ${Math.round((held.heap - base.heap) / held.entries)} bytes per entry`);
   console.log(`  packet lookups on the full table: ${Math.round(lookups.perSecond)} /s (${lookups.hits} hits of ${lookups.count})`);
   client.close();
