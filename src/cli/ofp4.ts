@@ -13,6 +13,7 @@ import { parseSimArgs, runSim } from "../../targets/sim/main.js";
 export const USAGE = `usage: ofp4 start [--config FILE] [--name NAME] [--target sim|bmv2|tofino]
                   [--p4runtime HOST:PORT] [--device-id N] [--election-id N]
                   [--p4info FILE] [--pipeline FILE|DIR] [--tofino-packing stratum|legacy]
+                  [--dataplane HOST:PORT]
                   [--ports N] [--listen HOST:PORT]... [--connect HOST:PORT]...
                   [--fail-mode secure|standalone] [--datapath-id N]
                   [--metrics HOST:PORT] [--admin-socket PATH] [--log-level LEVEL]
@@ -38,6 +39,7 @@ const SWITCH_FLAGS = [
   "--p4info",
   "--pipeline",
   "--tofino-packing",
+  "--dataplane",
   "--ports",
   "--listen",
   "--connect",
@@ -142,6 +144,7 @@ function overrideSwitch(s: SwitchConfig, f: Map<string, string[]>): SwitchConfig
     electionId: v("--election-id") !== undefined ? big("--election-id", v("--election-id")!, 128) : s.electionId,
     p4info: v("--p4info") ?? s.p4info,
     deviceConfig: v("--pipeline") ?? s.deviceConfig,
+    dataplane: v("--dataplane") !== undefined ? address("--dataplane", v("--dataplane")!) : s.dataplane,
     tofinoPacking: v("--tofino-packing") !== undefined ? oneOf("--tofino-packing", v("--tofino-packing")!, ["stratum", "legacy"]) : s.tofinoPacking,
     ports,
     controllers,

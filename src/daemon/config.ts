@@ -38,6 +38,8 @@ export interface SwitchConfig {
   readonly role: string;
   readonly p4info: string | undefined;
   readonly deviceConfig: string | undefined;
+  /** bmv2's dataplane service (--dp-grpc-server-addr) for port up/down, inject and capture; the sim's own for target sim. */
+  readonly dataplane: string | undefined;
   readonly tofinoPacking: TofinoPacking;
   readonly ports: readonly PortConfig[];
   readonly controllers: readonly ControllerConfig[];
@@ -106,6 +108,7 @@ export function defaultSwitch(name: string): SwitchConfig {
     role: SWITCH_DEFAULTS.role,
     p4info: undefined,
     deviceConfig: undefined,
+    dataplane: undefined,
     tofinoPacking: SWITCH_DEFAULTS.tofinoPacking,
     ports: numberedPorts(SWITCH_DEFAULTS.portCount),
     controllers: SWITCH_DEFAULTS.controllers,
@@ -381,6 +384,7 @@ class Validator {
       "role",
       "p4info",
       "device_config",
+      "dataplane",
       "tofino_packing",
       "ports",
       "controllers",
@@ -426,6 +430,7 @@ class Validator {
       role: this.optString(f.get("role"), `${path}.role`) ?? d.role,
       p4info: this.optString(f.get("p4info"), `${path}.p4info`),
       deviceConfig: this.optString(f.get("device_config"), `${path}.device_config`),
+      dataplane: this.optAddress(f.get("dataplane"), `${path}.dataplane`),
       tofinoPacking: this.optEnum(f.get("tofino_packing"), `${path}.tofino_packing`, ["stratum", "legacy"]) ?? d.tofinoPacking,
       ports,
       controllers,

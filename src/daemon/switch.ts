@@ -73,9 +73,10 @@ async function deviceConfigFile(config: SwitchConfig): Promise<string> {
 }
 
 /** Why a construct failed, in one line naming the target. */
-function constructFailure(address: string, e: unknown): string {
+function constructFailure(address: string, pipeline: string, e: unknown): string {
   const msg = (e as Error).message ?? String(e);
   const first = msg.split("\n")[0]!;
+  if (first.includes("SetForwardingPipelineConfig")) return `P4Runtime target ${address} refused the pipeline ${pipeline} (${first.replace(/ to \S+: /, ": ")})`;
   if (/UNAVAILABLE|ECONNREFUSED|No connection established|deadline/i.test(msg)) return `P4Runtime target ${address} is unreachable (${first})`;
   if (first.includes(address)) return first;
   return `P4Runtime target ${address}: ${first}`;
@@ -95,7 +96,7 @@ export async function startSwitch(config: SwitchConfig, log: Logger): Promise<Ru
 
     let sim: EmbeddedSim | undefined;
     let p4runtimeAddress = config.p4runtime;
-    let dataplaneAddress: string | undefined;
+    let dataplaneAddress: string | undefined = config.dataplane;
     if (config.target === "sim") {
       const maxPort = Math.max(8, ...config.ports.map((p) => p.targetPort));
       sim = await EmbeddedSim.start({
@@ -137,7 +138,7 @@ export async function startSwitch(config: SwitchConfig, log: Logger): Promise<Ru
         log: { info: (m) => slog.info(m), warn: (m) => slog.warn(m) },
       });
     } catch (e) {
-      throw new Error(constructFailure(p4runtimeAddress, e), { cause: e });
+      throw new Error(constructFailure(p4runtimeAddress, config.deviceConfig ?? deviceConfigPath, e), { cause: e });
     }
     cleanup.push(() => sw.close());
     adoptRecovered(sw, provider, slog);

@@ -1,0 +1,60 @@
+// The bmv2 and tofino targets, each against a standalone `ofp4 sim` (bmv2's flags): bmv2 with
+// its dataplane service for port-down, inject and capture; tofino with the device config packed
+// from p4c-tofino outputs (test/fixtures/tofino) in both packings, which the sim (bmv2 JSON
+// only) refuses: the refusal is one line naming the target and the pipeline.
+
+import { afterEach, beforeAll, expect, test } from "vitest";
+import { ctl, ensureBuilt, ofctl, runOfp4, startDaemon, type Proc } from "../cli/process.js";
+
+const started: Proc[] = [];
+
+beforeAll(() => ensureBuilt());
+
+afterEach(async () => {
+  for (const p of started.splice(0)) await p.stop("SIGTERM");
+});
+
+async function standaloneSim(): Promise<{ p4runtime: string; dataplane: string }> {
+  const sim = runOfp4(["sim", "--p4runtime", "127.0.0.1:0", "--device-id", "3", "--cpu-port", "255", "--dp-grpc-server-addr", "127.0.0.1:0", "--ports", "4"]);
+  started.push(sim);
+  const p4runtime = /P4Runtime listening on (\S+)/.exec(await sim.line(/P4Runtime listening on/))![1]!;
+  const dataplane = /dataplane listening on (\S+)/.exec(await sim.line(/dataplane listening on/))![1]!;
+  return { p4runtime, dataplane };
+}
+
+test("--target bmv2 programs a target it did not start; its dataplane service carries port and frame commands", async () => {
+  const sim = await standaloneSim();
+  const d = await startDaemon(["--target", "bmv2", "--p4runtime", sim.p4runtime, "--device-id", "3", "--p4info", "p4/ofp4.p4info.txtpb", "--pipeline", "p4/ofp4.json", "--dataplane", sim.dataplane, "--ports", "4"]);
+  started.push(d.proc);
+  const show = JSON.parse((await ctl(d.socket, "--json", "show", "br0")).stdout) as { target: { kind: string; p4runtime: string; deviceId: string } };
+  expect(show.target).toMatchObject({ kind: "bmv2", p4runtime: sim.p4runtime, deviceId: "3" });
+  expect((await ofctl("-O", "OpenFlow13", "add-flow", `tcp:${d.openflow}`, "in_port=2,actions=output:4")).code).toBe(0);
+  const frame = "0200000000020200000000030800450000140000000040ff00000a0000010a000002";
+  expect((await ctl(d.socket, "inject", "br0", "2", frame)).code).toBe(0);
+  let frames: { frame: string }[] = [];
+  for (let i = 0; i < 50 && frames.length === 0; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 20)); // two gRPC hops away; nothing to await here
+    frames = (JSON.parse((await ctl(d.socket, "--json", "capture", "br0", "4")).stdout) as { frames: { frame: string }[] }).frames;
+  }
+  expect(frames.map((f) => f.frame)).toEqual([frame]);
+  expect((await ctl(d.socket, "port-down", "br0", "4")).code).toBe(0);
+  expect((await ctl(d.socket, "show", "br0")).stdout).toContain("4(p4): target port 4, down");
+});
+
+test.each(["stratum", "legacy"])("--target tofino packs test/fixtures/tofino (%s); a target that refuses it is named with the pipeline", async (packing) => {
+  // The sim takes only bmv2 JSON: it refuses the packed Tofino config as bmv2 would.
+  const sim = await standaloneSim();
+  const p = runOfp4(["start", "--listen", "127.0.0.1:0", "--admin-socket", "/tmp/ofp4-never.ctl", "--target", "tofino", "--p4runtime", sim.p4runtime, "--device-id", "3", "--p4info", "p4/ofp4.p4info.txtpb", "--pipeline", "test/fixtures/tofino", "--tofino-packing", packing, "--ports", "4"]);
+  started.push(p);
+  expect((await p.exited).code).toBe(1);
+  expect(p.stderr).toBe(
+    `ofp4: P4Runtime target ${sim.p4runtime} refused the pipeline test/fixtures/tofino (UNKNOWN: SetForwardingPipelineConfig: Error in first phase of device update: device config is not a bmv2 JSON)\n`,
+  );
+});
+
+test("--target tofino with a directory lacking p4c-tofino outputs names the missing file", async () => {
+  const p = runOfp4(["start", "--listen", "127.0.0.1:0", "--admin-socket", "/tmp/ofp4-never.ctl", "--target", "tofino", "--p4runtime", "127.0.0.1:1", "--p4info", "p4/ofp4.p4info.txtpb", "--pipeline", "p4"]);
+  started.push(p);
+  expect((await p.exited).code).toBe(1);
+  expect(p.stderr).toMatch(/^ofp4: cannot pack the Tofino pipeline from \S+\/p4: tofino pipeline: cannot read \S+\/p4\/tofino\.bin/);
+});
