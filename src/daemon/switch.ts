@@ -105,7 +105,14 @@ export async function startSwitch(config: SwitchConfig, log: Logger): Promise<Ru
         ports: Math.min(510, maxPort),
         log: (line) => slog.debug(line),
       });
-      cleanup.push(() => sim!.stop());
+      let stopping = false;
+      cleanup.push(() => {
+        stopping = true;
+        return sim!.stop();
+      });
+      sim.child.once("exit", (code, signal) => {
+        if (!stopping) slog.error({ code, signal }, `the embedded sim (pid ${sim!.pid}) exited; the target is lost`);
+      });
       p4runtimeAddress = sim.p4runtimeAddress;
       dataplaneAddress = sim.dataplaneAddress;
       slog.info({ simPid: sim.pid, dataplane: dataplaneAddress }, `embedded sim P4Runtime listening on ${p4runtimeAddress}`);

@@ -95,7 +95,7 @@ export function runOfp4(args: readonly string[]): Proc {
 export interface Daemon {
   readonly proc: Proc;
   readonly socket: string;
-  /** "127.0.0.1:PORT" of the first OpenFlow listener. */
+  /** "127.0.0.1:PORT" of the first OpenFlow listener (tcp or ssl). */
   readonly openflow: string;
   /** The embedded sim's P4Runtime address ("" for other targets). */
   readonly p4runtime: string;
@@ -128,7 +128,7 @@ export async function startDaemon(extra: readonly string[] = []): Promise<Daemon
   } finally {
     clearTimeout(timer);
   }
-  const of = /OpenFlow listening on tcp:(\S+)/.exec(await proc.line(/OpenFlow listening on/))![1]!;
+  const of = /OpenFlow listening on (?:tcp|ssl):(\S+)/.exec(await proc.line(/OpenFlow listening on/))![1]!;
   const simLine = proc.records.find((r) => /P4Runtime listening on/.test(r.msg));
   const p4 = simLine ? /P4Runtime listening on (\S+)/.exec(simLine.msg)![1]! : "";
   return { proc, socket, openflow: of, p4runtime: p4 };
