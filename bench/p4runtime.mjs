@@ -1,7 +1,8 @@
 // Benchmark of the P4Runtime write path: installs N ternary entries in ofp4.p4's table 0 through
 // the write batcher into the sim (a separate process, over gRPC on 127.0.0.1) and prints the
 // acknowledged updates/s and mean batch size; beside it, the encode-only ceiling (the same
-// updates encoded into WriteRequests with protobufjs, no network) and the client-side ceiling
+// updates encoded into WriteRequests with protobufjs, no network; then with the client's own
+// table-entry encoder, src/p4runtime/update-encode.ts) and the client-side ceiling
 // (the same Writes acknowledged at once by bench/p4runtime-null-target.mjs). Run it on built JS:
 //   npx tsc -p tsconfig.build.json --outDir .tmp/build   (inside the repo, so node_modules resolve)
 //   node bench/p4runtime.mjs .tmp/build [updates=100000] [maxUpdates=400] [maxInFlight=4]
@@ -58,6 +59,19 @@ function updates() {
   const s = (performance.now() - t0) / 1000;
   console.log(`encode-only: ${N} updates in ${s.toFixed(3)} s = ${Math.round(N / s)} updates/s (${(bytes / N).toFixed(1)} B/update)`);
   globalThis.encodeRate = N / s;
+}
+// The same with the client's own table-entry encoder (what the batcher uses), framed the same way.
+{
+  const { encodeTableUpdate } = await load("src/p4runtime/update-encode.js");
+  const us = updates();
+  const t0 = performance.now();
+  let bytes = 0;
+  for (let i = 0; i < N; i += MAX_UPDATES) {
+    const parts = us.slice(i, i + MAX_UPDATES).map((u) => encodeTableUpdate(u) ?? p4.v1.Update.encode(u).finish());
+    for (const part of parts) bytes += 1 + (part.length < 0x80 ? 1 : 2) + part.length; // field tag + length + update
+  }
+  const s = (performance.now() - t0) / 1000;
+  console.log(`encode-only, client encoder: ${N} updates in ${s.toFixed(3)} s = ${Math.round(N / s)} updates/s (${(bytes / N).toFixed(1)} B/update)`);
 }
 
 // --- acknowledged by a target in another process ------------------------------------------------
