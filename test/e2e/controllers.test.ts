@@ -56,4 +56,43 @@ describe("two controllers on the ofp4 process", () => {
     expect(dump).toMatch(/priority=0 actions=CONTROLLER/);
     expect(dump).not.toMatch(/in_port=1/);
   }, 60_000);
+
+  it("a controller that stops reading: its packet-ins are dropped, memory stays bounded, the other is not slowed", async () => {
+    sw = await startOfp4({ ports: 4 });
+    const stalled = await OfClient.open(sw.target);
+    const other = await OfClient.open(sw.target);
+    clients.push(stalled, other);
+    other.flowAdd(undefined, 0, 0xfffffffd);
+    expect((await other.barrier()).type).toBe(21);
+    stalled.sock.pause();
+    const rss0 = sw.memory().rssKb;
+    const frame = Buffer.from(udpFrameHex(1, 2), "hex");
+    const t0 = performance.now();
+    const N = 3000;
+    for (let i = 0; i < N; i++) other.packetOutToTable(1, frame);
+    expect((await other.barrier()).type).toBe(21);
+    // The other controller's flow_mod + barrier round trips while the stalled one still reads nothing.
+    const rtts: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      other.flowAdd((i % 4) + 1, 100 + i, 2);
+      expect((await other.barrier()).type).toBe(21);
+      rtts.push(performance.now() - t);
+    }
+    const elapsedS = (performance.now() - t0) / 1000;
+    expect(Math.max(...rtts)).toBeLessThan(2000);
+    const got = other.count(PACKET_IN);
+    expect(got).toBeGreaterThan(0);
+    // ofp4 rate-limits packet-ins per controller (burst 100, then 1,000/s): the rest are dropped.
+    expect(got).toBeLessThanOrEqual(100 + Math.ceil(1000 * elapsedS) + 1);
+    expect(sw.memory().rssKb - rss0).toBeLessThan(100 * 1024);
+    // The stalled controller, reading again, finds at most what the limit let through: nothing
+    // was queued for it without bound.
+    stalled.sock.resume();
+    await stalled.barrier();
+    expect(stalled.count(PACKET_IN)).toBeLessThanOrEqual(100 + Math.ceil(1000 * ((performance.now() - t0) / 1000)) + 1);
+    expect(stalled.count(PACKET_IN)).toBeLessThan(N);
+    // Both connections are still up and the rules are all there.
+    expect((await sw.ctl("dump-flows", "br0")).stdout.match(/actions=output:2/g)).toHaveLength(10);
+  }, 90_000);
 });

@@ -121,6 +121,19 @@ export class OfClient {
     return this.send(14, Buffer.concat([fixed, match, ins]));
   }
 
+  /** PACKET_OUT of `frame` from in_port through the flow tables (output:TABLE). */
+  packetOutToTable(inPort: number, frame: Buffer): number {
+    const b = Buffer.alloc(16 + 16);
+    b.writeUInt32BE(0xffffffff, 0);
+    b.writeUInt32BE(inPort, 4);
+    b.writeUInt16BE(16, 8);
+    b.writeUInt16BE(0, 16);
+    b.writeUInt16BE(16, 18);
+    b.writeUInt32BE(0xfffffff9, 20);
+    b.writeUInt16BE(0xffff, 24);
+    return this.send(13, Buffer.concat([b, frame]));
+  }
+
   barrier(): Promise<OfMsg> {
     return this.request(20, Buffer.alloc(0));
   }
