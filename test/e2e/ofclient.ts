@@ -13,7 +13,7 @@ export interface OfMsg {
 
 export class OfClient {
   readonly received: OfMsg[] = [];
-  #buf = Buffer.alloc(0);
+  #buf: Buffer = Buffer.alloc(0);
   #xid = 100;
   #waiters: (() => void)[] = [];
   #closed = false;
