@@ -3,7 +3,7 @@
 // addresses (every listener on port 0), and stops only the processes it started, by PID.
 
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -11,11 +11,53 @@ export const ROOT = join(import.meta.dirname, "..", "..");
 const OFP4 = join(ROOT, "bin", "ofp4.js");
 const OFP4CTL = join(ROOT, "bin", "ofp4ctl.js");
 
-/** Builds dist/ once when it is missing (the programs run from the build). */
+/** Newest modification time of the .ts files under `dir`. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (e.name.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds dist/ when it is missing or older than the sources (the programs run from the build).
+ * One build at a time across test workers (a lock directory); a build with type errors in
+ * files still being written elsewhere is used if it produced the programs.
+ */
 export function ensureBuilt(): void {
-  if (existsSync(join(ROOT, "dist", "src", "cli", "ofp4.js")) && existsSync(join(ROOT, "dist", "targets", "sim", "main.js"))) return;
-  process.stderr.write("test/cli: dist/ is missing, running `npm run build` first\n");
-  execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+  const entry = join(ROOT, "dist", "src", "cli", "ofp4.js");
+  const sim = join(ROOT, "dist", "targets", "sim", "main.js");
+  const builtAt = (): number => (existsSync(entry) && existsSync(sim) ? Math.min(statSync(entry).mtimeMs, statSync(sim).mtimeMs) : 0);
+  const fresh = (): boolean => builtAt() >= Math.max(newestSource(join(ROOT, "src")), newestSource(join(ROOT, "targets")));
+  if (fresh()) return;
+  const lock = join(ROOT, ".tmp", "ofp4-test-build.lock");
+  mkdirSync(join(ROOT, ".tmp"), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`test/cli: ${lock} is held for 3 minutes; remove it if no build is running`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // another worker is building
+      if (!existsSync(lock) && fresh()) return;
+    }
+  }
+  try {
+    if (fresh()) return;
+    process.stderr.write(`test/cli: dist/ is ${builtAt() === 0 ? "missing" : "older than the sources"}, running \`npm run build\` first\n`);
+    try {
+      execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+    } catch (e) {
+      if (builtAt() === 0) throw e;
+      process.stderr.write("test/cli: the build reported errors; running the programs it produced\n");
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export function tempDir(): string {

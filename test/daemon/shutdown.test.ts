@@ -55,7 +55,9 @@ test("SIGTERM with 10,000 flow_mods pending exits 0 and leaves only whole entrie
     const entities = await reader.readAll([{ tableEntry: {} }]);
     const entries = entities.map((e) => e.tableEntry!).filter((e) => !e.isDefaultAction);
     held = entries.length;
-    expect(held).toBeLessThanOrEqual(10_000);
+    // SIGTERM came while flow_mods were still pending or queued: the queued ones were never
+    // started (their connection closed unanswered), the pending ones finished.
+    expect(held).toBeLessThan(10_000);
     // Each entry is whole: ofp4's metadata tag and an action with its parameters.
     for (const e of entries) {
       expect(e.metadata?.length ?? 0).toBeGreaterThan(0);
