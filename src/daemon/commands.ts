@@ -131,7 +131,7 @@ function show(r: RunningSwitch): CommandResult {
     name: r.config.name,
     datapathId: hex(sw.datapathId),
     target: { kind: r.config.target, p4runtime: r.p4runtimeAddress, deviceId: String(r.config.deviceId), phase: st.phase },
-    role: st.phase === "lost" ? "backup" : "primary",
+    role: r.provider.client.isPrimary ? "primary" : "backup",
     electionId: String(r.config.electionId),
     failMode: sw.failMode,
     ports,

@@ -12,6 +12,7 @@ import { ConnManager, type Listener, type TlsSettings } from "../connmgr/index.j
 import { FreshStatsEndpoint, OffloadProvider, DEFAULT_DEVICE_CONFIG_PATH, DEFAULT_MAPPING_PATH, DEFAULT_P4INFO_PATH } from "../offload/index.js";
 import { Ofproto } from "../ofproto/ofproto.js";
 import { Rule } from "../ofproto/rule.js";
+import { codeName } from "../p4runtime/index.js";
 import { loadTofinoArtifacts, packTofinoConfig } from "../../targets/tofino/packing.js";
 import type { SwitchConfig, TlsConfig } from "./config.js";
 import { EmbeddedSim } from "./embedded-sim.js";
@@ -149,6 +150,8 @@ export async function startSwitch(config: SwitchConfig, log: Logger): Promise<Ru
     }
     cleanup.push(() => sw.close());
     adoptRecovered(sw, provider, slog);
+    provider.client.on("streamError", (e) => slog.warn({ code: codeName(e.canonicalCode ?? 0), message: e.message ?? "" }, "P4Runtime stream error from the target"));
+    provider.client.on("primaryLost", () => slog.warn({ target: p4runtimeAddress }, "ofp4 is no longer the primary controller of the target"));
 
     const endpoint = new FreshStatsEndpoint(sw, provider, () => mgr.wake(), config.counterPollIntervalMs);
     const mgr: ConnManager = new ConnManager(endpoint, { logger: slog });
