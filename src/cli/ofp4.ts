@@ -174,18 +174,13 @@ async function start(argv: readonly string[]): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel, args.logFormat === undefined ? undefined : args.logFormat === "text");
-  let daemon: Daemon;
-  try {
-    daemon = await Daemon.start(config, log);
-  } catch (e) {
-    log.error((e as Error).message);
-    die(1, (e as Error).message.split("\n")[0]!);
-  }
-  let signalled = false;
-  const stop = (signal: string): void => {
-    if (signalled) return;
-    signalled = true;
-    log.info({ signal }, "stopping");
+  // Signals are handled from the start: one that arrives while switches are starting stops
+  // them as soon as they are up.
+  let daemon: Daemon | undefined;
+  let signalled: string | undefined;
+  const stop = (): void => {
+    if (daemon === undefined || signalled === undefined) return;
+    log.info({ signal: signalled }, "stopping");
     const force = setTimeout(() => die(1, "shutdown took longer than 15 s"), 15_000);
     force.unref();
     daemon.stop().then(
@@ -196,8 +191,20 @@ async function start(argv: readonly string[]): Promise<void> {
       (e: unknown) => die(1, `shutdown failed: ${(e as Error).message}`),
     );
   };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  const onSignal = (signal: string): void => {
+    if (signalled !== undefined) return;
+    signalled = signal;
+    stop();
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  try {
+    daemon = await Daemon.start(config, log);
+  } catch (e) {
+    log.error((e as Error).message);
+    die(1, (e as Error).message.split("\n")[0]!);
+  }
+  stop();
 }
 
 async function sim(argv: readonly string[]): Promise<void> {

@@ -145,6 +145,17 @@ describe("start-up failures", () => {
   });
 });
 
+describe("signals", () => {
+  test("SIGINT stops the switch and its embedded sim with exit 0", async () => {
+    const d = await startDaemon();
+    started.push(d.proc);
+    const simPid = d.proc.records.find((r) => typeof r.simPid === "number")!.simPid as number;
+    expect(await d.proc.stop("SIGINT")).toEqual({ code: 0, signal: null });
+    expect(d.proc.records.at(-1)!.msg).toBe("stopped");
+    expect(() => process.kill(simPid, 0)).toThrow(); // the child is gone
+  });
+});
+
 describe("metrics", () => {
   test("the Prometheus endpoint counts operations, Writes and controllers after traffic", async () => {
     const d = await startDaemon(["--metrics", "127.0.0.1:0"]);
