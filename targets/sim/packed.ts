@@ -27,11 +27,15 @@ export function layoutOf(bitwidths: readonly number[]): Layout {
 
 /** Copies big-endian `bytes` (that fit in `w` bytes once leading zeros are dropped) right-aligned. */
 export function putBytes(buf: Buffer, off: number, w: number, bytes: Uint8Array): void {
+  // Byte loops: fields are a few bytes, where set()/fill() cost more than the copy.
   const n = bytes.length;
-  if (n >= w) buf.set(n === w ? bytes : bytes.subarray(n - w), off);
-  else {
-    buf.fill(0, off, off + w - n);
-    buf.set(bytes, off + w - n);
+  if (n >= w) {
+    const from = n - w;
+    for (let i = 0; i < w; i++) buf[off + i] = bytes[from + i]!;
+  } else {
+    const pad = w - n;
+    for (let i = 0; i < pad; i++) buf[off + i] = 0;
+    for (let i = 0; i < n; i++) buf[off + pad + i] = bytes[i]!;
   }
 }
 
