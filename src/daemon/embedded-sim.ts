@@ -1,6 +1,7 @@
-// The embedded sim: the standalone sim (dist/targets/sim/main.js, the same program as
-// `ofp4 sim`) run as a child process that ofp4 starts and stops by its PID, so it lives outside
-// ofp4's event loop and ofp4 reaches it over real gRPC exactly as it would reach bmv2. Promises
+// The embedded sim: the standalone sim (dist/src/daemon/sim-child.js: targets/sim/main.ts's sim
+// that also stops when ofp4's pipe to it closes) run as a child process that ofp4 starts and
+// stops by its PID, so it lives outside ofp4's event loop and ofp4 reaches it over real gRPC
+// exactly as it would reach bmv2. Promises
 // the real P4Runtime and dataplane addresses from the sim's own log lines, or a one-line error
 // (address in use, sim exited). Never kills any process but its own child.
 
@@ -30,7 +31,7 @@ export class EmbeddedSim {
   }
 
   static simEntry(): string {
-    return join(packageRoot(), "dist", "targets", "sim", "main.js");
+    return join(packageRoot(), "dist", "src", "daemon", "sim-child.js");
   }
 
   static start(options: EmbeddedSimOptions): Promise<EmbeddedSim> {
@@ -49,7 +50,7 @@ export class EmbeddedSim {
       "--ports",
       String(options.ports),
     ];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
     return new Promise((resolve, reject) => {
       let p4rt: string | undefined;
       let dp: string | undefined;

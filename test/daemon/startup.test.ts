@@ -156,6 +156,26 @@ describe("signals", () => {
   });
 });
 
+describe("a killed ofp4", () => {
+  test("leaves no embedded sim behind (the sim stops when ofp4's pipe closes)", async () => {
+    const d = await startDaemon();
+    started.push(d.proc);
+    const simPid = d.proc.records.find((r) => typeof r.simPid === "number")!.simPid as number;
+    expect(await d.proc.stop("SIGKILL")).toEqual({ code: null, signal: "SIGKILL" });
+    // The sim is not our child: poll for its exit (no event reaches this process).
+    let alive = true;
+    for (let i = 0; i < 100 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        process.kill(simPid, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    expect(alive).toBe(false);
+  });
+});
+
 describe("metrics", () => {
   test("the Prometheus endpoint counts operations, Writes and controllers after traffic", async () => {
     const d = await startDaemon(["--metrics", "127.0.0.1:0"]);
