@@ -151,7 +151,9 @@ export async function startSwitch(config: SwitchConfig, log: Logger): Promise<Ru
     cleanup.push(() => sw.close());
     adoptRecovered(sw, provider, slog);
     provider.client.on("streamError", (e) => slog.warn({ code: codeName(e.canonicalCode ?? 0), message: e.message ?? "" }, "P4Runtime stream error from the target"));
-    provider.client.on("primaryLost", () => slog.warn({ target: p4runtimeAddress }, "ofp4 is no longer the primary controller of the target"));
+    provider.client.on("primaryLost", () => {
+      if (provider.phase !== "closed") slog.warn({ target: p4runtimeAddress }, "ofp4 is no longer the primary controller of the target");
+    });
 
     const endpoint = new FreshStatsEndpoint(sw, provider, () => mgr.wake(), config.counterPollIntervalMs);
     const mgr: ConnManager = new ConnManager(endpoint, { logger: slog });
