@@ -105,7 +105,7 @@ export function pipelinedInstall(host, port, n, from = 0) {
     let firstError = "";
     let t0 = 0;
     const BARRIER_XID = 0x7fffffff;
-    sock.once("error", reject);
+    sock.on("error", reject);
     sock.on("connect", () => sock.write(Buffer.from([OFP13, 0, 0, 8, 0, 0, 0, 1])));
     const send = async () => {
       t0 = performance.now();

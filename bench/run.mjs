@@ -33,6 +33,7 @@ const N = flag("--n", 100_000);
 const RUNS = flag("--runs", 3);
 const MILLION = !args.includes("--no-million");
 const SKIP_B = args.includes("--skip-b");
+const MILLION_ONLY = args.includes("--million-only");
 
 // ---- build -------------------------------------------------------------------------------------
 function newest(dir) {
@@ -77,6 +78,9 @@ async function startOfp4() {
     simPid,
     ctl,
     stats: async () => JSON.parse(await ctl("--json", "stats", "br0")),
+    stderr: () => err + out.split("\n").filter((l) => /clos|drop|echo|timeout|error|warn/i.test(l)).slice(-5).join("\n"),
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    exitStatus: () => `${child.exitCode ?? child.signalCode}`,
     stop: async () => {
       child.kill("SIGTERM");
       await exited;
@@ -96,14 +100,23 @@ async function startOfp4() {
 }
 
 const ofctl = (...a) => run("ovs-ofctl", a, { maxBuffer: 1 << 30 });
-async function timed(fn) {
+/** Times fn; a failure is recorded (NaN + the error's first line) instead of ending the run. */
+const failures = [];
+async function timed(fn, what = "") {
   const t0 = performance.now();
-  const r = await fn();
-  return { s: (performance.now() - t0) / 1000, r };
+  try {
+    const r = await fn();
+    return { s: (performance.now() - t0) / 1000, r };
+  } catch (e) {
+    const msg = `${what}: ${String(e?.stderr || e?.message || e).split("\n")[0]}`;
+    failures.push(msg);
+    console.log(`  FAILED ${msg}`);
+    return { s: NaN, r: undefined };
+  }
 }
 async function flowCount(sw) {
-  const { stdout } = await ofctl("-O", "OpenFlow13", "dump-aggregate", sw.target);
-  return Number(/flow_count=(\d+)/.exec(stdout)?.[1] ?? -1);
+  const { r } = await timed(() => ofctl("-O", "OpenFlow13", "dump-aggregate", sw.target), `${sw.name} dump-aggregate (count)`);
+  return Number(/flow_count=(\d+)/.exec(r?.stdout ?? "")?.[1] ?? NaN);
 }
 
 const flowsFile = path.join(mkdtempSync(path.join(tmpdir(), "ofp4-bench-flows-")), "flows.txt");
@@ -128,8 +141,8 @@ async function oneRun(kind) {
     } else r.aCount = await flowCount(sw);
     step(kind, "c dumps");
     const cpu0 = kind === "ofp4" ? procStat(sw.pid).cpuS + (sw.simPid ? procStat(sw.simPid).cpuS : 0) : procStat(sw.pid).cpuS;
-    r.dumpFlows = (await timed(() => ofctl("-O", "OpenFlow13", "dump-flows", sw.target))).s;
-    r.dumpAggregate = (await timed(() => ofctl("-O", "OpenFlow13", "dump-aggregate", sw.target))).s;
+    r.dumpFlows = (await timed(() => ofctl("-O", "OpenFlow13", "dump-flows", sw.target), `${kind} dump-flows`)).s;
+    r.dumpAggregate = (await timed(() => ofctl("-O", "OpenFlow13", "dump-aggregate", sw.target), `${kind} dump-aggregate`)).s;
     step(kind, "e");
     if (kind === "ofp4") {
       // e: the stats give the last poll's wall time; CPU over a window of polls.
@@ -152,11 +165,11 @@ async function oneRun(kind) {
     // d
     r.rssMb = procStat(sw.pid).rssKb / 1024;
     step(kind, "c del");
-    r.delFlows = (await timed(() => ofctl("-O", "OpenFlow13", "del-flows", sw.target))).s;
+    r.delFlows = (await timed(() => ofctl("-O", "OpenFlow13", "del-flows", sw.target), `${kind} del-flows`)).s;
     r.afterDel = await flowCount(sw);
     step(kind, "b");
     if (!SKIP_B) {
-      r.addFlows = (await timed(() => ofctl("-O", "OpenFlow13", "add-flows", sw.target, flowsFile))).s;
+      r.addFlows = (await timed(() => ofctl("-O", "OpenFlow13", "add-flows", sw.target, flowsFile), `${kind} add-flows`)).s;
       r.bCount = await flowCount(sw);
     }
   } finally {
@@ -207,7 +220,7 @@ const median = (xs) => {
 };
 const results = { n: N, runs: RUNS, started: new Date().toISOString(), ovs: [], ofp4: [], floor: [] };
 const t0 = performance.now();
-for (let k = 0; k < RUNS; k++) {
+for (let k = 0; k < (MILLION_ONLY ? 0 : RUNS); k++) {
   for (const kind of ["ovs", "ofp4"]) {
     const r = await oneRun(kind);
     results[kind].push(r);
@@ -222,17 +235,33 @@ for (let k = 0; k < RUNS; k++) {
 if (MILLION) {
   for (const kind of ["ovs", "ofp4"]) {
     const sw = kind === "ovs" ? await startOvs(4) : await startOfp4();
+    let peak = 0;
+    const sampler = setInterval(() => {
+      try {
+        peak = Math.max(peak, procStat(sw.pid).rssKb / 1024);
+      } catch {
+        /* exited */
+      }
+    }, 500);
     try {
       const a = await pipelinedInstall(sw.host, sw.port, 1_000_000);
       const count = kind === "ofp4" ? (await sw.stats()).entries : await flowCount(sw);
       results[`${kind}Million`] = { seconds: a.seconds, errors: a.errors, count, rssMb: procStat(sw.pid).rssKb / 1024 };
       console.log(`1,000,000 rules ${kind}: ${JSON.stringify(results[`${kind}Million`])}`);
+    } catch (e) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const why = kind === "ofp4" ? `ofp4 ${sw.exited() ? `exited (${sw.exitStatus()})` : "still running"}; stderr: ${sw.stderr().slice(-600)}` : "";
+      results[`${kind}Million`] = { seconds: NaN, count: NaN, rssMb: peak, error: `${e.message}; ${why}` };
+      failures.push(`${kind} 1,000,000 rules: ${e.message}; peak RSS ${peak.toFixed(0)} MB; ${why}`);
+      console.log(`1,000,000 rules ${kind}: FAILED ${e.message}; peak RSS ${peak.toFixed(0)} MB; ${why}`);
     } finally {
+      clearInterval(sampler);
       await sw.stop();
     }
   }
 }
 results.wallSeconds = (performance.now() - t0) / 1000;
+results.failures = failures;
 
 const m = (kind, key) => median(results[kind].map((r) => r[key]));
 const rows = [];
@@ -260,4 +289,5 @@ mkdirSync(path.join(root, "bench/results"), { recursive: true });
 const file = path.join(root, "bench/results", `run-${results.started.replace(/[:.]/g, "-")}.json`);
 writeFileSync(file, JSON.stringify(results, null, 2));
 rmSync(path.dirname(flowsFile), { recursive: true, force: true });
+for (const f of failures) console.log(`failed: ${f}`);
 console.log(`\nwrote ${path.relative(root, file)} (${results.wallSeconds.toFixed(0)} s)`);
