@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { clearInterval, setInterval } from "node:timers";
 import { promisify } from "node:util";
 import { procStat, startOvs } from "./compare-ovs.mjs";
 import { flowText, pipelinedInstall } from "./load-client.mjs";
