@@ -118,13 +118,16 @@ function addFlow(sw: Ofproto, conn: OfConnView, request: Request, fm: FlowMod): 
   if (victim?.pendingOp !== undefined) return "postponed";
   if (table.deletionPending(fm.match, fm.priority)) return "postponed";
 
+  // OpenFlow 1.0 has no OFPFF_RESET_COUNTS, and its ADD always starts the counters afresh:
+  // record that as the flag (Open vSwitch does the same, and a 1.3 dump shows it).
+  const flags = conn.version === 0x01 ? fm.flags | OFPFF.RESET_COUNTS : fm.flags;
   const rule = new Rule(
     {
       tableId,
       match: fm.match,
       priority: fm.priority,
       cookie: fm.cookie,
-      flags: fm.flags,
+      flags,
       idleTimeout: fm.idleTimeout,
       hardTimeout: fm.hardTimeout,
       importance: fm.importance ?? 0,
@@ -133,7 +136,7 @@ function addFlow(sw: Ofproto, conn: OfConnView, request: Request, fm: FlowMod): 
     sw.now(),
   );
   const group = sw.newGroup(conn, request, fm.bufferId);
-  const error = sw.startAdd(group, rule, (fm.flags & OFPFF.RESET_COUNTS) !== 0);
+  const error = sw.startAdd(group, rule, (flags & OFPFF.RESET_COUNTS) !== 0);
   if (error !== undefined) return error;
   sw.submit(group);
   return "done";

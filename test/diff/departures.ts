@@ -51,13 +51,6 @@ export const KNOWN_DIFFERENCES: readonly Departure[] = [
       "ovs-ofctl -O OpenFlow13 add-flow tp_dst=80,actions=output:1 (ovs-ofctl normalises the match to empty and prints the request as ADD actions=output:1): Open vSwitch accepts it, ofp4 answers OFPBMC_BAD_FIELD",
   },
   { script: "match prerequisites missing, OpenFlow 1.3", step: 1, reason: "follows from step 0: the dump lacks the rule" },
-  {
-    script: "set-field actions round trip",
-    step: 2,
-    reason: "an OpenFlow 1.0 OFPT_FLOW_MOD ADD: Open vSwitch marks the rule reset_counts (shown by an OpenFlow 1.3 dump-flows), ofp4 does not",
-  },
-  { script: "OpenFlow 1.0 add marks the rule reset_counts (seen in a 1.3 dump)", step: 2, reason: "as above: reset_counts missing on rules added over OpenFlow 1.0" },
-  { script: "dump-flows with a match", step: 5, reason: "as above: reset_counts missing on a rule added over OpenFlow 1.0" },
 ];
 
 export function departureFor(script: string, step: number): Departure | undefined {
