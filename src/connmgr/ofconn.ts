@@ -131,7 +131,12 @@ export class OfConn implements OfConnView {
   private lastInput: number;
   private probeOutstanding = false;
   private probeSentAt = 0;
-  private nextXid = 1;
+  /**
+   * Xids of the messages this side starts (HELLO, echo probes) count from the top of the
+   * space: controllers such as ovs-ofctl number their requests from 1, and a probe that
+   * reused the xid of a pending dump would read as a bad reply to it.
+   */
+  private nextXid = 0xf0000000;
   private running = false;
   private rerun = false;
   /** wake() was called: a blocked head is to be retried. */
@@ -517,7 +522,7 @@ export class OfConn implements OfConnView {
 
   private xid(): number {
     const x = this.nextXid;
-    this.nextXid = (this.nextXid + 1) >>> 0 || 1;
+    this.nextXid = (this.nextXid + 1) >>> 0 || 0xf0000000;
     return x;
   }
 
@@ -548,7 +553,12 @@ export class OfConn implements OfConnView {
     this.probeTimer = undefined;
     if (this.stateValue === "closed") return;
     const t = this.now();
-    if (this.probeOutstanding) {
+    if (this.readingPaused || this.inbound.length > 0 || this.sendQueue.queuedBytes > 0) {
+      // The peer is waiting on us (we stopped reading, hold its requests, or are still
+      // sending it replies): its silence says nothing about its liveness.
+      this.lastInput = t;
+      this.probeOutstanding = false;
+    } else if (this.probeOutstanding) {
       if (t - this.probeSentAt >= this.probeIntervalMs) {
         this.close(`no input for ${Math.round(t - this.lastInput)} ms (inactivity probe)`);
         return;

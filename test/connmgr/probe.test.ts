@@ -2,7 +2,7 @@
 // ECHO_REQUEST; with no input for 2N it closes the connection.
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnManager } from "../../src/connmgr/conn-manager.js";
-import { OFPT, RawClient, ScriptedEndpoint } from "./helpers.js";
+import { barrierRequest, OFPT, RawClient, ScriptedEndpoint } from "./helpers.js";
 
 let manager: ConnManager | undefined;
 const clients: RawClient[] = [];
@@ -42,5 +42,29 @@ describe("inactivity probe", () => {
     await c.whenClosed();
     expect(endpoint.disconnectedIds).toEqual([conn.id]);
     expect(second.version).toBe(0x04);
+  });
+
+  it("neither probes nor closes a controller whose request the switch is still holding", async () => {
+    const endpoint = new ScriptedEndpoint();
+    let hold = true;
+    endpoint.postpone = () => hold;
+    manager = new ConnManager(endpoint, { probeIntervalMs: 100 });
+    const listener = await manager.listen({ port: 0 });
+    const c = await RawClient.connect(listener.port);
+    clients.push(c);
+    const ready = endpoint.nextConnected();
+    await c.hello(0x04);
+    await ready;
+    // The controller waits for its barrier reply and says nothing more (as ovs-ofctl does).
+    c.send(barrierRequest(0x04, 7));
+    await new Promise((r) => setTimeout(r, 450)); // more than 4 intervals of silence
+    expect(c.closed).toBe(false);
+    expect(manager.stats()[0]!.probesSent).toBe(0);
+    hold = false;
+    manager.wake();
+    await endpoint.whenHandled((h) => h.xid === 7);
+    // Released and idle: now the probe starts, with an xid from the switch's own range.
+    const probe = await c.next(OFPT.ECHO_REQUEST);
+    expect(probe.xid).toBeGreaterThanOrEqual(0xf0000000);
   });
 });
