@@ -6,6 +6,7 @@
 
 import type { Action, Instructions } from "./actions.js";
 import type { Match } from "./match.js";
+import type { PortDesc } from "./messages.js";
 
 /** OFPMPF_REQ_MORE (1.3) / no 1.0 equivalent: more request parts follow. */
 export const OFPMPF_REQ_MORE = 0x0001;
@@ -43,25 +44,8 @@ export const OFPMP = {
 // ---------------------------------------------------------------------------------------
 // Ports
 
-/**
- * One port as FEATURES_REPLY (1.0), PORT_STATUS and PORT_DESC describe it (1.0 ofp_phy_port,
- * 1.3 ofp_port). `hwAddr` is 6 bytes; `name` at most 15 bytes; config/state/feature bits
- * with the 1.3 meanings of messages.ts OFPPC/OFPPS/OFPPF (the codec converts 1.0's feature
- * layout); `currSpeed`/`maxSpeed` in kbps, 1.3 only on the wire (0 when decoded from 1.0).
- */
-export interface PortDesc {
-  readonly portNo: number;
-  readonly hwAddr: Uint8Array;
-  readonly name: string;
-  readonly config: number;
-  readonly state: number;
-  readonly curr: number;
-  readonly advertised: number;
-  readonly supported: number;
-  readonly peer: number;
-  readonly currSpeed: number;
-  readonly maxSpeed: number;
-}
+/** One port's description: the same type FEATURES_REPLY (1.0) and PORT_STATUS use (messages.ts). */
+export type { PortDesc };
 
 // ---------------------------------------------------------------------------------------
 // Requests
