@@ -15,6 +15,7 @@ import {
   type TableFeatures,
   type TableStats,
 } from "../openflow/multipart-types.js";
+import { MultipartReassembler } from "../openflow/multipart.js";
 import { describeTable } from "../openflow/table-features.js";
 import { anyPending, collectRules } from "./flow-mod.js";
 import { groupDescs, groupStats } from "./group-table.js";
@@ -28,8 +29,35 @@ const NO_GROUPS: GroupFeatures = { types: 0, capabilities: 0, maxGroups: [0, 0, 
 export const MFR_DESC = "ofp4";
 export const SW_DESC = "ofp4 0.1 (OpenFlow on P4Runtime)";
 
-export function handleMultipart(sw: Ofproto, conn: OfConnView, request: Request, body: MultipartRequest): Outcome {
-  if (conn.congested) return "postponed";
+/**
+ * Per connection: multipart requests arriving in several parts (REQ_MORE) are joined before
+ * they are answered, and a joined request that had to wait (congestion) is kept by xid so the
+ * retry answers the whole of it.
+ */
+interface PartsState {
+  readonly reassembler: MultipartReassembler;
+  readonly ready: Map<number, MultipartRequest>;
+}
+const parts = new WeakMap<OfConnView, PartsState>();
+
+export function handleMultipart(sw: Ofproto, conn: OfConnView, request: Request, part: MultipartRequest): Outcome {
+  let state = parts.get(conn);
+  if (state === undefined) {
+    state = { reassembler: new MultipartReassembler(), ready: new Map() };
+    parts.set(conn, state);
+  }
+  let body = state.ready.get(request.xid);
+  if (body === undefined) {
+    const joined = state.reassembler.accept(request.xid, part, request.raw.length);
+    if (!joined.ok) return joined.error;
+    if (joined.value === undefined) return "done"; // more parts to come; answered with the last
+    body = joined.value;
+  }
+  if (conn.congested) {
+    state.ready.set(request.xid, body);
+    return "postponed";
+  }
+  state.ready.delete(request.xid);
   const reply = buildReply(sw, conn, body);
   if (reply === "postponed" || isError(reply)) return reply;
   conn.send({ type: "multipart_reply", body: reply }, request.xid);
