@@ -144,7 +144,7 @@ export class Classifier<R extends ClassifierRule> {
     return undefined;
   }
 
-  /** The highest-priority rule matching a packet (ties: any one, deterministic). */
+  /** The highest-priority rule matching a packet (ties: one of them, deterministic). */
   lookup(packet: PacketKey): R | undefined {
     this.#order();
     let best: R | undefined;

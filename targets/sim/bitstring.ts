@@ -1,4 +1,4 @@
-// P4Runtime bytestrings as the sim reads and writes them, the way PI does: any length is
+// P4Runtime bytestrings as the sim reads and writes them, the way PI does: a value of every length is
 // accepted on input (left padding, leading zeros, and empty = 0), a value wider than its
 // field is refused, and every answer is canonical (shortest big-endian, zero = one 0x00 byte).
 // Pure functions; never throws.

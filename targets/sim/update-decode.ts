@@ -1,7 +1,7 @@
 // A hand-written decoder for the one Update shape that dominates Writes: a table entry with a
 // direct action (tableId, match, action + params, priority, metadata, controller metadata, idle
 // timeout, default flag). It builds the same plain values Device.write reads from protobufjs
-// objects, with bytes as views into the request. It promises nothing beyond that shape: any
+// objects, with bytes as views into the request. It promises nothing beyond that shape: every
 // other entity, field, wire type, repeated singular message or oneof choice makes it answer
 // undefined, and the caller decodes with protobufjs (which also reports malformed bytes).
 import type { p4 } from "../../src/generated/proto.js";
