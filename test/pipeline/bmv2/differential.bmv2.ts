@@ -4,24 +4,14 @@
 //   npx vitest run --config test/pipeline/bmv2/vitest.config.ts
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import net from "node:net";
 import { CPU_PORT } from "../../../targets/sim/pipeline/program.js";
 import { differentialSuite } from "../differential.js";
-
-const RUN = process.env.P4REF_RUN ?? "/opt/p4ref/p4-reference/run";
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, "127.0.0.1");
-  await once(s, "listening");
-  const port = (s.address() as net.AddressInfo).port;
-  s.close();
-  await once(s, "close");
-  return port;
-}
+import { freePort } from "../../setup/bmv2-process.js";
+import { SIMPLE_SWITCH_GRPC } from "../../setup/p4-tools.js";
 
 differentialSuite("ofp4.p4 model vs bmv2 simple_switch_grpc", async () => {
   const [rt, dp] = [await freePort(), await freePort()];
-  const bmv2 = spawn(`${RUN}/simple_switch_grpc`, [
+  const bmv2 = spawn(SIMPLE_SWITCH_GRPC, [
     "--no-p4", "--device-id", "0", "--log-file", "/tmp/ofp4-bmv2-diff", "--log-flush", "-L", "info", "--",
     "--grpc-server-addr", `127.0.0.1:${rt}`, "--cpu-port", String(CPU_PORT), "--dp-grpc-server-addr", `127.0.0.1:${dp}`,
   ], { stdio: "ignore" });

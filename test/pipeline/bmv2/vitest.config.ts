@@ -1,12 +1,15 @@
-// Runs the differential check of the ofp4.p4 model against real bmv2 (needs the reference
-// simple_switch_grpc, see ../../../p4/README.md); not part of `npm test`, which must not need bmv2:
-//   npx vitest run --config test/pipeline/bmv2/vitest.config.ts
+// `npm run test:bmv2`: every *.bmv2.ts suite, against the real simple_switch_grpc and p4c-bm2-ss
+// (see test/setup/p4-tools.ts for where they are found). Not part of `npm test`, which must pass
+// on any fresh machine with the sim alone.
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/pipeline/bmv2/*.bmv2.ts"],
+    include: ["test/**/*.bmv2.ts"],
     testTimeout: 120_000,
     hookTimeout: 60_000,
+    globalSetup: ["test/setup/bmv2.ts"],
+    // One bmv2 at a time keeps the 2-core CI machine's timings sane.
+    fileParallelism: false,
   },
 });
