@@ -1,7 +1,7 @@
 // Test harness for the sim conformance suite: a raw grpc-js P4Runtime client built from the
 // generated codecs (promise calls that return status codes and per-update errors as values),
 // a StreamChannel handle with awaitable messages, a dataplane handle, and the fixture program
-// (test/fixtures/sim/simtest.p4, compiled by p4c; see build.sh there).
+// (test/fixtures/sim/simtest.p4, compiled by p4c: `npm run p4:build`).
 import * as grpc from "@grpc/grpc-js";
 import { readFileSync } from "node:fs";
 import { google, p4 } from "../../src/generated/proto.js";
