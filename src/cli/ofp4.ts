@@ -12,7 +12,8 @@ import { parseSimArgs, runSim } from "../../targets/sim/main.js";
 
 export const USAGE = `usage: ofp4 start [--config FILE] [--name NAME] [--target sim|bmv2|tofino]
                   [--p4runtime HOST:PORT] [--device-id N] [--election-id N]
-                  [--p4info FILE] [--pipeline FILE|DIR] [--tofino-packing stratum|legacy]
+                  [--p4info FILE] [--pipeline FILE|DIR] [--mapping FILE]
+                  [--tofino-packing stratum|legacy]
                   [--dataplane HOST:PORT]
                   [--ports N] [--listen HOST:PORT]... [--connect HOST:PORT]...
                   [--fail-mode secure|standalone] [--datapath-id N]
@@ -38,6 +39,7 @@ const SWITCH_FLAGS = [
   "--election-id",
   "--p4info",
   "--pipeline",
+  "--mapping",
   "--tofino-packing",
   "--dataplane",
   "--ports",
@@ -144,6 +146,7 @@ function overrideSwitch(s: SwitchConfig, f: Map<string, string[]>): SwitchConfig
     electionId: v("--election-id") !== undefined ? big("--election-id", v("--election-id")!, 128) : s.electionId,
     p4info: v("--p4info") ?? s.p4info,
     deviceConfig: v("--pipeline") ?? s.deviceConfig,
+    mapping: v("--mapping") ?? s.mapping,
     dataplane: v("--dataplane") !== undefined ? address("--dataplane", v("--dataplane")!) : s.dataplane,
     tofinoPacking: v("--tofino-packing") !== undefined ? oneOf("--tofino-packing", v("--tofino-packing")!, ["stratum", "legacy"]) : s.tofinoPacking,
     ports,

@@ -38,6 +38,8 @@ export interface SwitchConfig {
   readonly role: string;
   readonly p4info: string | undefined;
   readonly deviceConfig: string | undefined;
+  /** The mapping file (how OpenFlow lands on the P4 program); ofp4's p4/ofp4.mapping.json when undefined. */
+  readonly mapping: string | undefined;
   /** bmv2's dataplane service (--dp-grpc-server-addr) for port up/down, inject and capture; the sim's own for target sim. */
   readonly dataplane: string | undefined;
   readonly tofinoPacking: TofinoPacking;
@@ -108,6 +110,7 @@ export function defaultSwitch(name: string): SwitchConfig {
     role: SWITCH_DEFAULTS.role,
     p4info: undefined,
     deviceConfig: undefined,
+    mapping: undefined,
     dataplane: undefined,
     tofinoPacking: SWITCH_DEFAULTS.tofinoPacking,
     ports: numberedPorts(SWITCH_DEFAULTS.portCount),
@@ -384,6 +387,7 @@ class Validator {
       "role",
       "p4info",
       "device_config",
+      "mapping",
       "dataplane",
       "tofino_packing",
       "ports",
@@ -430,6 +434,7 @@ class Validator {
       role: this.optString(f.get("role"), `${path}.role`) ?? d.role,
       p4info: this.optString(f.get("p4info"), `${path}.p4info`),
       deviceConfig: this.optString(f.get("device_config"), `${path}.device_config`),
+      mapping: this.optString(f.get("mapping"), `${path}.mapping`),
       dataplane: this.optAddress(f.get("dataplane"), `${path}.dataplane`),
       tofinoPacking: this.optEnum(f.get("tofino_packing"), `${path}.tofino_packing`, ["stratum", "legacy"]) ?? d.tofinoPacking,
       ports,

@@ -1,23 +1,21 @@
-// One switch of the daemon: its target (an embedded sim child for target "sim", a P4Runtime
-// address otherwise), the offload provider, the ofproto core, the connection manager with its
+// One switch of the daemon: its pipeline files (pipeline.ts) and its target (target.ts, which
+// alone knows sim, bmv2 and tofino apart), the offload provider, the ofproto core, the connection manager with its
 // listeners and active controllers, and the recovered rules adopted back into the core after an
 // ofp4 restart. Promises either a running switch or one Error whose message is a single line
 // naming the address or file at fault, with everything it had started stopped again.
 
 import { readFile } from "node:fs/promises";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ConnManager, type Listener, type TlsSettings } from "../connmgr/index.js";
-import { FreshStatsEndpoint, OffloadProvider, DEFAULT_DEVICE_CONFIG_PATH, DEFAULT_MAPPING_PATH, DEFAULT_P4INFO_PATH } from "../offload/index.js";
+import { FreshStatsEndpoint, OffloadProvider } from "../offload/index.js";
 import { Ofproto } from "../ofproto/ofproto.js";
 import { Rule } from "../ofproto/rule.js";
 import { codeName } from "../p4runtime/index.js";
-import { loadTofinoArtifacts, packTofinoConfig } from "../../targets/tofino/packing.js";
 import type { SwitchConfig, TlsConfig } from "./config.js";
-import { EmbeddedSim } from "./embedded-sim.js";
+import type { EmbeddedSim } from "./embedded-sim.js";
 import type { Logger } from "./log.js";
-import { ownFile, userPath } from "./paths.js";
+import { userPath } from "./paths.js";
+import { pipelineFiles } from "./pipeline.js";
+import { startTarget } from "./target.js";
 
 export interface RunningSwitch {
   readonly config: SwitchConfig;
@@ -52,27 +50,6 @@ async function readTls(tls: TlsConfig): Promise<TlsSettings> {
   return tls.ca !== undefined ? { ca: await read(tls.ca, "CA"), cert, key } : { cert, key };
 }
 
-function mustExist(file: string, what: string): string {
-  if (!existsSync(file)) throw new Error(`${what} file ${file} does not exist`);
-  return file;
-}
-
-/** The device config file the provider pushes: as given, or Tofino's packed from a p4c-tofino output directory. */
-async function deviceConfigFile(config: SwitchConfig): Promise<string> {
-  if (config.deviceConfig === undefined) return ownFile(DEFAULT_DEVICE_CONFIG_PATH);
-  const given = mustExist(userPath(config.deviceConfig), "device config");
-  if (config.target !== "tofino") return given;
-  let bytes: Uint8Array;
-  try {
-    bytes = packTofinoConfig(config.tofinoPacking, await loadTofinoArtifacts(given, "ofp4"));
-  } catch (e) {
-    throw new Error(`cannot pack the Tofino pipeline from ${given}: ${(e as Error).message}`, { cause: e });
-  }
-  const file = join(mkdtempSync(join(tmpdir(), "ofp4-tofino-")), "device_config.bin");
-  writeFileSync(file, bytes);
-  return file;
-}
-
 /** Why a construct failed, in one line naming the target. */
 function constructFailure(address: string, pipeline: string, e: unknown): string {
   const msg = (e as Error).message ?? String(e);
@@ -91,42 +68,19 @@ export async function startSwitch(config: SwitchConfig, log: Logger): Promise<Ru
     for (const f of cleanup.reverse()) await f();
   };
   try {
-    const p4infoPath = config.p4info !== undefined ? mustExist(userPath(config.p4info), "P4Info") : ownFile(DEFAULT_P4INFO_PATH);
-    const deviceConfigPath = await deviceConfigFile(config);
-    const mappingPath = ownFile(DEFAULT_MAPPING_PATH);
-
-    let sim: EmbeddedSim | undefined;
-    let p4runtimeAddress = config.p4runtime;
-    let dataplaneAddress: string | undefined = config.dataplane;
-    if (config.target === "sim") {
-      const maxPort = Math.max(8, ...config.ports.map((p) => p.targetPort));
-      sim = await EmbeddedSim.start({
-        p4runtimeAddress: config.p4runtime,
-        deviceId: config.deviceId,
-        ports: Math.min(510, maxPort),
-        log: (line) => slog.debug(line),
-      });
-      let stopping = false;
-      cleanup.push(() => {
-        stopping = true;
-        return sim!.stop();
-      });
-      sim.child.once("exit", (code, signal) => {
-        if (!stopping) slog.error({ code, signal }, `the embedded sim (pid ${sim!.pid}) exited; the target is lost`);
-      });
-      p4runtimeAddress = sim.p4runtimeAddress;
-      dataplaneAddress = sim.dataplaneAddress;
-      slog.info({ simPid: sim.pid, dataplane: dataplaneAddress }, `embedded sim P4Runtime listening on ${p4runtimeAddress}`);
-    }
+    const files = pipelineFiles(config);
+    const target = await startTarget(config, files, slog);
+    cleanup.push(() => target.stop());
+    const { p4runtimeAddress, dataplaneAddress, sim } = target;
 
     const provider = new OffloadProvider({
       p4runtimeAddress,
       deviceId: config.deviceId,
       electionId: config.electionId,
       role: config.role,
-      p4infoPath,
-      deviceConfigPath,
-      mappingPath,
+      p4infoPath: files.p4infoPath,
+      deviceConfigPath: target.deviceConfigPath,
+      mappingPath: files.mappingPath,
       ports: config.ports,
       counterPollIntervalMs: config.counterPollIntervalMs,
       writeMaxUpdates: config.writeMaxUpdates,
@@ -146,7 +100,7 @@ export async function startSwitch(config: SwitchConfig, log: Logger): Promise<Ru
         log: { info: (m) => slog.info(m), warn: (m) => slog.warn(m) },
       });
     } catch (e) {
-      throw new Error(constructFailure(p4runtimeAddress, config.deviceConfig ?? deviceConfigPath, e), { cause: e });
+      throw new Error(constructFailure(p4runtimeAddress, config.deviceConfig ?? target.deviceConfigPath, e), { cause: e });
     }
     cleanup.push(() => sw.close());
     adoptRecovered(sw, provider, slog);

@@ -40,9 +40,11 @@ describe("ofp4 start flags", () => {
       "standalone",
       "--metrics",
       "127.0.0.1:9100",
+      "--mapping",
+      "other.mapping.json",
     ]);
     const s = c.switches[0]!;
-    expect(s).toMatchObject({ name: "s1", electionId: 16n, datapathId: 42n, failMode: "standalone" });
+    expect(s).toMatchObject({ name: "s1", electionId: 16n, datapathId: 42n, failMode: "standalone", mapping: "other.mapping.json" });
     expect(s.ports.map((p) => p.name)).toEqual(["p1", "p2", "p3"]);
     expect(s.controllers.map((x) => `${x.kind} ${x.address}`)).toEqual(["listen 127.0.0.1:0", "listen 127.0.0.1:7000", "connect 10.0.0.1:6653"]);
     expect(c.metrics).toBe("127.0.0.1:9100");

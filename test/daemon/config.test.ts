@@ -43,6 +43,7 @@ switches:
     role: ofp4
     p4info: p4/ofp4.p4info.txtpb
     device_config: p4/ofp4.json
+    mapping: p4/other.mapping.json
     ports:
       - { number: 1, name: eth1, target_port: 5 }
       - { number: 2, target_port: 6 }
@@ -64,6 +65,8 @@ switches:
     const t = c.switches[1]!;
     expect(t.target).toBe("bmv2");
     expect(t.deviceId).toBe(7n);
+    expect(t.mapping).toBe("p4/other.mapping.json");
+    expect(c.switches[0]!.mapping).toBeUndefined();
     expect(t.electionId).toBe(1n << 64n);
     expect(t.ports).toEqual([
       { number: 1, name: "eth1", targetPort: 5 },

@@ -1,10 +1,14 @@
 // The bmv2 and tofino targets, each against a standalone `ofp4 sim` (bmv2's flags): bmv2 with
 // its dataplane service for port-down, inject and capture; tofino with the device config packed
 // from p4c-tofino outputs (test/fixtures/tofino) in both packings, which the sim (bmv2 JSON
-// only) refuses: the refusal is one line naming the target and the pipeline.
+// only) refuses: the refusal is one line naming the target and the pipeline. What bmv2 would
+// refuse anyway (a device config that is no bmv2 JSON, the CPU port as a data port) is refused
+// before any connection, naming the file or the port.
 
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeAll, expect, test } from "vitest";
-import { ctl, ensureBuilt, ofctl, runOfp4, startDaemon, type Proc } from "../cli/process.js";
+import { ctl, ensureBuilt, ofctl, runOfp4, startDaemon, tempDir, type Proc } from "../cli/process.js";
 
 const started: Proc[] = [];
 
@@ -57,4 +61,19 @@ test("--target tofino with a directory lacking p4c-tofino outputs names the miss
   started.push(p);
   expect((await p.exited).code).toBe(1);
   expect(p.stderr).toMatch(/^ofp4: cannot pack the Tofino pipeline from \S+\/p4: tofino pipeline: cannot read \S+\/p4\/tofino\.bin/);
+});
+
+test("--target bmv2 with a device config that is not a bmv2 JSON, or a port on the CPU port, is one line naming it", async () => {
+  const base = ["start", "--listen", "127.0.0.1:0", "--admin-socket", "/tmp/ofp4-never.ctl", "--target", "bmv2", "--p4runtime", "127.0.0.1:1", "--p4info", "p4/ofp4.p4info.txtpb"];
+  const notJson = runOfp4([...base, "--pipeline", "p4/ofp4.p4info.txtpb"]);
+  started.push(notJson);
+  expect((await notJson.exited).code).toBe(1);
+  expect(notJson.stderr).toMatch(/^ofp4: device config file \S+\/p4\/ofp4\.p4info\.txtpb is not a bmv2 JSON: [^\n]*\n$/);
+
+  const cfg = join(tempDir(), "ofp4.yaml");
+  writeFileSync(cfg, "switches:\n  - name: br0\n    target: bmv2\n    p4runtime: 127.0.0.1:1\n    p4info: p4/ofp4.p4info.txtpb\n    device_config: p4/ofp4.json\n    ports: [{ number: 255, name: cpu, target_port: 255 }]\n    controllers: [{ listen: 127.0.0.1:0 }]\n");
+  const cpu = runOfp4(["start", "--admin-socket", "/tmp/ofp4-never.ctl", "--config", cfg]);
+  started.push(cpu);
+  expect((await cpu.exited).code).toBe(1);
+  expect(cpu.stderr).toBe("ofp4: port 255 (cpu): bmv2 port 255 is the CPU port\n");
 });

@@ -1,8 +1,11 @@
 // Tofino device-config packing: golden bytes for Stratum's BfPipelineConfig and for the
-// legacy bf_switchd packing, from the fixture files in test/fixtures/tofino (see its README).
+// legacy bf_switchd packing, from the fixture files in test/fixtures/tofino (see its README),
+// and the target that writes the packed config for SetForwardingPipelineConfig.
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { loadTofinoArtifacts, packLegacy, packStratum, packTofinoConfig } from "../../targets/tofino/packing.js";
+import { tofinoTarget } from "../../targets/tofino/target.js";
 
 const dir = fileURLToPath(new URL("../fixtures/tofino", import.meta.url));
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -41,5 +44,23 @@ describe("tofino packing", () => {
 
   test("a missing file is an error naming it", async () => {
     await expect(loadTofinoArtifacts("/nonexistent-dir", "x")).rejects.toThrow(/cannot read \/nonexistent-dir\/tofino\.bin/);
+  });
+});
+
+describe("tofino target", () => {
+  test("the packed config is written to a file that stop() removes", async () => {
+    for (const packing of ["stratum", "legacy"] as const) {
+      const t = await tofinoTarget({ p4runtime: "10.0.0.1:9559", pipelineDir: dir, packing, programName: "ofp4", dataplane: undefined });
+      expect(t).toMatchObject({ kind: "tofino", p4runtimeAddress: "10.0.0.1:9559", dataplaneAddress: undefined });
+      expect(hex(readFileSync(t.deviceConfigPath))).toBe(hex(packTofinoConfig(packing, await loadTofinoArtifacts(dir, "ofp4"))));
+      await t.stop();
+      expect(existsSync(t.deviceConfigPath)).toBe(false);
+    }
+  });
+
+  test("a directory without p4c-tofino outputs is one line naming the file", async () => {
+    await expect(tofinoTarget({ p4runtime: "10.0.0.1:9559", pipelineDir: "/nonexistent-dir", packing: "stratum", programName: "ofp4", dataplane: undefined })).rejects.toThrow(
+      /^cannot pack the Tofino pipeline from \/nonexistent-dir: tofino pipeline: cannot read \/nonexistent-dir\/tofino\.bin/,
+    );
   });
 });

@@ -1,0 +1,49 @@
+// The Tofino target: a switch (Stratum, or bf_switchd with PI) programmed over P4Runtime with
+// the device config packed from p4c-tofino's output directory in the packing the user chose
+// (packing.ts). Promises a file holding the packed bytes for SetForwardingPipelineConfig, kept
+// until stop(); a directory lacking an output is a one-line error naming the file. Never
+// talks to the switch itself.
+
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadTofinoArtifacts, packTofinoConfig, type TofinoPacking } from "./packing.js";
+
+export interface TofinoSettings {
+  readonly p4runtime: string;
+  /** p4c-tofino's output directory (tofino.bin, context.json, bf-rt.json). */
+  readonly pipelineDir: string;
+  readonly packing: TofinoPacking;
+  /** p4_name in the packed config. */
+  readonly programName: string;
+  readonly dataplane: string | undefined;
+}
+
+export interface TofinoTarget {
+  readonly kind: "tofino";
+  readonly p4runtimeAddress: string;
+  readonly dataplaneAddress: string | undefined;
+  /** A temporary file holding the packed device config. */
+  readonly deviceConfigPath: string;
+  /** Removes the temporary file. */
+  stop(): Promise<void>;
+}
+
+export async function tofinoTarget(s: TofinoSettings): Promise<TofinoTarget> {
+  let bytes: Uint8Array;
+  try {
+    bytes = packTofinoConfig(s.packing, await loadTofinoArtifacts(s.pipelineDir, s.programName));
+  } catch (e) {
+    throw new Error(`cannot pack the Tofino pipeline from ${s.pipelineDir}: ${(e as Error).message}`, { cause: e });
+  }
+  const dir = await mkdtemp(join(tmpdir(), "ofp4-tofino-"));
+  const file = join(dir, "device_config.bin");
+  await writeFile(file, bytes);
+  return {
+    kind: "tofino",
+    p4runtimeAddress: s.p4runtime,
+    dataplaneAddress: s.dataplane,
+    deviceConfigPath: file,
+    stop: () => rm(dir, { recursive: true, force: true }),
+  };
+}
