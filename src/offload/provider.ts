@@ -32,6 +32,9 @@
 // engine's multicast groups (reconciliation deletes groups no rule uses). Entries found at
 // construct are kept as recovered rules (`recoveredRules()`) until the core adopts them with
 // ordinary ADDs (no write when the entry is already as the rule says) or `forgetRecovered()`.
+// The OpenFlow 1.3 groups a rule sends to are recorded in its entry's metadata (group-record.ts)
+// and rebuilt at construct (`recoveredGroups()`, for the core's group table before adoption).
+// Every P4Runtime error received is logged once (error-log.ts), naming the OpenFlow request.
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -39,7 +42,7 @@ import { OFPP, type Action, type Instructions } from "../openflow/actions.js";
 import { ofError, type OfError } from "../openflow/errors.js";
 import { OxmField, type Match } from "../openflow/match.js";
 import { OFPPC, OFPPF, OFPPR, OFPPS, OFPR, type PortDesc } from "../openflow/messages.js";
-import type { GroupFeatures, GroupMod, PortStats } from "../openflow/multipart-types.js";
+import type { GroupDesc, GroupFeatures, GroupMod, PortStats } from "../openflow/multipart-types.js";
 import { describeTable } from "../openflow/table-features.js";
 import type { Operation } from "../ofproto/operation.js";
 import type {
@@ -66,8 +69,10 @@ import {
   type p4,
 } from "../p4runtime/index.js";
 import { CounterPoller } from "./counters.js";
+import { logP4Error, originOf, type ErrorOrigin } from "./error-log.js";
+import { decodeEntryMetadata, encodeEntryMetadata } from "./group-record.js";
 import { isDataPortNumber, loadMapping, type OffloadMapping, type TableMap } from "./mapping.js";
-import { decodeRuleMetadata, encodeRuleMetadata, hasOfp4Tag, sameBytes, type RuleRecord } from "./metadata.js";
+import { hasOfp4Tag, sameBytes, type RuleRecord } from "./metadata.js";
 import { MulticastGroups, multicastEntity, type MulticastGroup } from "./multicast.js";
 import { packetKey, packetOutMetadata, planPacketOut, readPacketIn } from "./packet-io.js";
 import { DataplanePorts } from "./port-status.js";
@@ -165,6 +170,8 @@ interface EntryState {
   bytes: bigint;
   lastUsed: number | undefined;
   busy: boolean;
+  /** The OpenFlow request of the operation in flight (for the log line of a P4Runtime error). */
+  origin: ErrorOrigin | undefined;
 }
 
 /** Work held back while the target is away: run when it is back, failed past the wait bound. */
@@ -174,6 +181,8 @@ interface Waiting {
   readonly since: number;
 }
 
+const RECONCILIATION: ErrorOrigin = { request: "reconciliation" };
+const PIPELINE: ErrorOrigin = { request: "pipeline" };
 const UNKNOWN_TABLE_FULL = "Error when adding match entry to target";
 const MAX_READ_BACKS = 4;
 const ALL_ONES = 0xffffffffffffffffn;
@@ -215,7 +224,11 @@ export class OffloadProvider implements Provider {
   readonly #cookie: bigint;
   readonly #batcher: WriteBatcher;
   readonly #groups = new MulticastGroups();
-  readonly #ofGroups = new Map<number, GroupView>();
+  /** OpenFlow 1.3 groups as group_mod defined them (or as rule metadata recorded them: recovery). */
+  readonly #ofGroups = new Map<number, GroupDesc>();
+  readonly #groupViews = new Map<number, GroupView>();
+  /** Groups rebuilt from rule metadata at construct (for the core: recoveredGroups()). */
+  readonly #recoveredGroups = new Map<number, GroupDesc>();
   readonly #byKey = new Map<string, EntryState>();
   /** Per OpenFlow table, the rules that can send a packet-in with reason ACTION (packet-in lookup). */
   readonly #toController: Set<EntryState>[];
@@ -288,7 +301,7 @@ export class OffloadProvider implements Provider {
     this.#ctx = {
       isPort: (n) => this.#portSet.has(n),
       ports: this.#ports,
-      group: (id) => this.#ofGroups.get(id),
+      group: (id) => this.#groupViews.get(id),
     };
   }
 
@@ -308,8 +321,12 @@ export class OffloadProvider implements Provider {
       this.client.close();
       throw e;
     }
-    this.client.on("primaryLost", () => this.#lost("ofp4 is no longer primary on the target"));
-    this.client.on("disconnected", (e) => this.#lost(e.message));
+    // A dropped stream says "primaryLost" then "disconnected" in one go: the stream's error is the one logged.
+    this.client.on("primaryLost", () => queueMicrotask(() => this.#lost("ofp4 is no longer primary on the target")));
+    this.client.on("disconnected", (e) => this.#lost(e.message, e));
+    this.client.on("streamError", (e) =>
+      logP4Error(this.#log, "error", { p4runtime: "StreamChannel", code: e.canonicalCode ?? 0, message: e.message ?? "", detail: { target: this.#o.p4runtimeAddress } }),
+    );
     this.client.on("primary", () => {
       if (this.#phase === "lost") void this.reconcile();
     });
@@ -377,12 +394,21 @@ export class OffloadProvider implements Provider {
       const cfg = await this.client.getPipeline("COOKIE_ONLY");
       current = cfg.cookie ? BigInt(cfg.cookie.cookie ?? 0) : undefined;
     } catch (e) {
-      if (!(e instanceof P4RuntimeError) || e.code !== Code.FAILED_PRECONDITION) throw e;
+      // FAILED_PRECONDITION is the target's "no pipeline yet": the answer expected, not an error.
+      if (!(e instanceof P4RuntimeError) || e.code !== Code.FAILED_PRECONDITION) {
+        if (e instanceof P4RuntimeError && !this.#loggedErrors.has(e)) {
+          this.#loggedErrors.add(e);
+          logP4Error(this.#log, "error", { p4runtime: "GetForwardingPipelineConfig", code: e.code, message: e.message.replace(/^[A-Z_]+: /, ""), origin: PIPELINE });
+        }
+        throw e;
+      }
     }
     const pushed = current !== this.#cookie;
     if (pushed) {
       this.#log.info({ target: this.#o.p4runtimeAddress, cookie: this.#cookie.toString(16) }, "pushing the P4 pipeline");
-      await this.client.setPipeline({ action: "VERIFY_AND_COMMIT", p4info: this.p4info, deviceConfig: this.#deviceConfig, cookie: this.#cookie });
+      await this.#rpc("SetForwardingPipelineConfig", PIPELINE, () =>
+        this.client.setPipeline({ action: "VERIFY_AND_COMMIT", p4info: this.p4info, deviceConfig: this.#deviceConfig, cookie: this.#cookie }),
+      );
     }
     await this.#setMissDefaults();
     return pushed;
@@ -398,8 +424,13 @@ export class OffloadProvider implements Provider {
       },
     }));
     const results = await this.client.write(updates);
+    results.forEach((r, i) => this.#received(updates[i]!, r, PIPELINE));
     const bad = results.find((r) => r.code !== 0);
-    if (bad) throw new Error(`setting the table-miss default actions failed: ${codeName(bad.code)} ${bad.message}`);
+    if (bad) {
+      const e = new Error(`setting the table-miss default actions failed: ${codeName(bad.code)} ${bad.message}`);
+      this.#loggedErrors.add(e);
+      throw e;
+    }
   }
 
   /** Reads ofp4's entries back from the target (a restarted ofp4): kept for adoption, counted. */
@@ -413,7 +444,7 @@ export class OffloadProvider implements Provider {
     for (const e of entities) {
       const te = e.tableEntry;
       if (!te || te.isDefaultAction) continue;
-      const record = decodeRuleMetadata(te.metadata);
+      const record = decodeEntryMetadata(te.metadata, this.#recoveredGroups);
       const table = this.mapping.tables.find((t) => t.p4.id === te.tableId);
       if (!record || !table) continue;
       const match = matchFromKey(this.mapping, table, te.match ?? []);
@@ -432,7 +463,8 @@ export class OffloadProvider implements Provider {
       this.#recovered.set(tableEntryKey(te), { entry: te, record: { ...record, match }, group });
       this.#count[table.ofTable]!++;
     }
-    if (this.#recovered.size > 0) this.#log.info({ entries: this.#recovered.size }, "found ofp4 entries on the target");
+    for (const g of this.#recoveredGroups.values()) if (!this.#ofGroups.has(g.groupId)) this.#setGroup(g);
+    if (this.#recovered.size > 0) this.#log.info({ entries: this.#recovered.size, groups: this.#recoveredGroups.size }, "found ofp4 entries on the target");
   }
 
   #mcastParam(te: p4.v1.ITableEntry): number {
@@ -442,6 +474,22 @@ export class OffloadProvider implements Provider {
     if (!kind?.value || Number(BigInt("0x0" + Buffer.from(kind.value).toString("hex"))) !== this.mapping.flow.outKind.group) return 0;
     const g = a.params?.find((p) => p.paramId === this.mapping.flow.params.mcastGrp.id);
     return g?.value ? Number(BigInt("0x0" + Buffer.from(g.value).toString("hex"))) : 0;
+  }
+
+  #setGroup(desc: GroupDesc): void {
+    this.#ofGroups.set(desc.groupId, desc);
+    if (desc.groupType === "all" || desc.groupType === "indirect") {
+      this.#groupViews.set(desc.groupId, { type: desc.groupType, buckets: desc.buckets.map((b) => b.actions) });
+    } else this.#groupViews.delete(desc.groupId);
+  }
+
+  /**
+   * The OpenFlow 1.3 groups rebuilt at construct from the group records in the recovered
+   * entries' metadata (group-record.ts), by group id: the core puts them in its group table
+   * before adopting the rules that use them. A group no rule used is not on the target.
+   */
+  recoveredGroups(): GroupDesc[] {
+    return [...this.#recoveredGroups.values()].sort((a, b) => a.groupId - b.groupId);
   }
 
   /** Rules found on the target at construct that no rule of the core has taken over yet. */
@@ -468,11 +516,18 @@ export class OffloadProvider implements Provider {
     return this.#phase;
   }
 
-  #lost(reason: string): void {
+  #lost(reason: string, error?: P4RuntimeError): void {
     if (this.#phase === "closed" || this.#phase === "lost") return;
     const was = this.#phase;
     this.#phase = "lost";
-    this.#log.warn({ target: this.#o.p4runtimeAddress, reason }, "P4Runtime target lost");
+    if (error) {
+      logP4Error(this.#log, "error", {
+        p4runtime: "StreamChannel",
+        code: error.code,
+        message: error.message.replace(/^[A-Z_]+: /, ""),
+        detail: { target: this.#o.p4runtimeAddress, lost: true, waitingMs: this.#o.targetWaitMs ?? 30_000 },
+      });
+    } else this.#log.warn({ target: this.#o.p4runtimeAddress, reason }, "P4Runtime target lost");
     if (was !== "connecting") this.#core?.targetLost(reason);
   }
 
@@ -507,17 +562,17 @@ export class OffloadProvider implements Provider {
       await this.#ensurePipeline();
       this.lastReconcile = await runReconcile({
         mapping: this.mapping,
-        read: (entities) => this.client.readAll(entities),
-        write: (u) => this.#batcher.submitAsync(u),
+        read: (entities) => this.#rpc("Read", RECONCILIATION, () => this.client.readAll(entities)),
+        write: (u) => this.#batcher.submitAsync(u).then((s) => (this.#received(u, s, RECONCILIATION), s)),
         desired: () => this.#desired(),
         untouchable: (key) => this.#recovered.has(key) || this.#byKey.get(key)?.busy === true,
         groups: () => this.#groups.all(),
       });
       this.#reconciliations++;
       if (this.lastReconcile.foreign.length > 0) this.#log.warn({ entries: this.lastReconcile.foreign.length }, "entries on the target that are not ofp4's (left alone)");
-      if (this.lastReconcile.failures.length > 0) this.#log.error({ failures: this.lastReconcile.failures.slice(0, 10) }, "reconciliation writes failed");
     } catch (e) {
-      this.#log.warn({ error: String(e) }, "reconciliation failed; retried");
+      // A P4Runtime error was logged where it was received; anything else is logged here.
+      if (!this.#loggedErrors.has(e as object)) this.#log.warn({ error: String(e) }, "reconciliation failed; retried");
       this.#lost(`reconciliation failed: ${String(e)}`);
       // Still primary (the target answers but refuses): try again soon; else the "primary" event does.
       if (this.client.isPrimary) setTimeout(() => void this.reconcile(), 200).unref();
@@ -539,15 +594,60 @@ export class OffloadProvider implements Provider {
 
   /** Sends an update now (target ready) or when the target is back (bounded by targetWaitMs). */
   /** `key`: the update's entity key when the caller has it (a table entry's st.key), else computed by the batcher. */
-  #submit(update: p4.v1.IUpdate, cb: (s: UpdateStatus) => void, key?: string): void {
+  /** `origin`: the OpenFlow request behind the update, named in the log line of its error. */
+  #submit(update: p4.v1.IUpdate, cb: (s: UpdateStatus) => void, key?: string, origin?: ErrorOrigin): void {
+    const answered = (s: UpdateStatus): void => {
+      if (s.code !== 0) this.#received(update, s, origin);
+      cb(s);
+    };
     if (this.#phase === "ready") {
-      this.#batcher.submit(update, cb, key);
+      this.#batcher.submit(update, answered, key);
       return;
     }
     this.#defer(
-      () => this.#batcher.submit(update, cb, key),
+      () => this.#batcher.submit(update, answered, key),
       (why) => cb(status(Code.UNAVAILABLE, why)),
     );
+  }
+
+  /** Errors already logged (a failed RPC is logged once, not again by whoever catches it). */
+  readonly #loggedErrors = new WeakSet<object>();
+
+  /**
+   * Logs a P4Runtime error answer to one update, once. A Write that failed as a whole gives
+   * every one of its updates the same frozen status (p4runtime/status.ts wholeRpcFailure): that
+   * failure is logged once, with the first update's origin and the number of updates.
+   */
+  #received(update: p4.v1.IUpdate, s: UpdateStatus, origin: ErrorOrigin | undefined): void {
+    if (s.code === 0 || this.#loggedErrors.has(s)) return;
+    const whole = Object.isFrozen(s);
+    if (whole) this.#loggedErrors.add(s);
+    const kind = ["UNSPECIFIED", "INSERT", "MODIFY", "DELETE"][update.type ?? 0] ?? String(update.type);
+    const entity = update.entity?.tableEntry
+      ? "table_entry"
+      : update.entity?.packetReplicationEngineEntry
+        ? `multicast_group ${update.entity.packetReplicationEngineEntry.multicastGroupEntry?.multicastGroupId ?? 0}`
+        : "entity";
+    logP4Error(this.#log, whole ? "error" : "warn", {
+      p4runtime: whole ? "Write" : `Write ${kind} ${entity}`,
+      code: s.code,
+      message: s.message,
+      origin,
+      detail: whole ? { target: this.#o.p4runtimeAddress, wholeWrite: true } : { target: this.#o.p4runtimeAddress },
+    });
+  }
+
+  /** Runs one P4Runtime RPC; its error is logged once here (and marked, so callers do not log it again). */
+  async #rpc<T>(p4runtime: string, origin: ErrorOrigin | undefined, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof P4RuntimeError && !this.#loggedErrors.has(e)) {
+        this.#loggedErrors.add(e);
+        logP4Error(this.#log, "error", { p4runtime, code: e.code, message: e.message.replace(/^[A-Z_]+: /, ""), origin, detail: { target: this.#o.p4runtimeAddress } });
+      }
+      throw e;
+    }
   }
 
   /** Holds work until the target is ready again (reconciled); fails it past targetWaitMs. */
@@ -616,7 +716,7 @@ export class OffloadProvider implements Provider {
       group = got.group;
       created = got.created;
     }
-    const metadata = encodeRuleMetadata(this.#record(rule));
+    const metadata = this.#metadata(rule);
     const entry = buildTableEntry(this.mapping, plan, group?.id ?? 0, metadata);
     const st = this.#newState(rule, key, plan);
     if (victim) {
@@ -636,6 +736,7 @@ export class OffloadProvider implements Provider {
     rule.providerState = st;
     this.#index(st);
     st.busy = true;
+    st.origin = originOf(op, "adoption");
 
     const rollback = (error: OfError): void => {
       st.busy = false;
@@ -661,7 +762,7 @@ export class OffloadProvider implements Provider {
     }
     const exists = victim?.installed === true || recovered !== undefined;
     const write = (): void => this.#writeEntry(st, entry, exists ? 2 : 1, op.resetCounts && exists, succeed, rollback);
-    if (group) this.#afterGroup(group, created, write, () => rollback(ofError("FLOW_MOD_FAILED_UNKNOWN", `multicast group ${group.id} could not be written`)));
+    if (group) this.#afterGroup(group, created, write, () => rollback(ofError("FLOW_MOD_FAILED_UNKNOWN", `multicast group ${group.id} could not be written`)), st.origin);
     else write();
     return undefined;
   }
@@ -681,8 +782,9 @@ export class OffloadProvider implements Provider {
       group = got.group;
       created = got.created;
     }
-    const entry = buildTableEntry(this.mapping, plan, group?.id ?? 0, encodeRuleMetadata(this.#record(rule)));
+    const entry = buildTableEntry(this.mapping, plan, group?.id ?? 0, this.#metadata(rule));
     st.busy = true;
+    st.origin = originOf(op);
     if (mayPacketIn(rule.instructions)) this.#toController[st.table.ofTable]!.add(st);
     const saved = { packets: st.packets, bytes: st.bytes };
     const succeed = (): void => {
@@ -707,7 +809,7 @@ export class OffloadProvider implements Provider {
       this.#refreshPacketIn(st);
     };
     const write = (): void => this.#writeEntry(st, entry, st.installed ? 2 : 1, op.resetCounts, succeed, rollback);
-    if (group) this.#afterGroup(group, created, write, () => rollback(ofError("FLOW_MOD_FAILED_UNKNOWN", `multicast group ${group.id} could not be written`)));
+    if (group) this.#afterGroup(group, created, write, () => rollback(ofError("FLOW_MOD_FAILED_UNKNOWN", `multicast group ${group.id} could not be written`)), st.origin);
     else write();
     return undefined;
   }
@@ -722,12 +824,10 @@ export class OffloadProvider implements Provider {
     const key = translateMatch(this.mapping, st.table, op.rule.match, this.#ctx);
     if (!key.ok) throw new Error(`bug: the match of an installed rule no longer translates: ${key.error.message}`);
     const del: p4.v1.ITableEntry = { tableId: st.table.p4.id, match: key.value, priority: op.rule.priority + this.mapping.priorityOffset };
+    const origin = originOf(op, op.reason !== 0 ? "expiry" : "ofp4");
     this.#submit({ type: 3, entity: { tableEntry: del } }, (s) => {
-      if (s.code !== 0 && s.code !== Code.NOT_FOUND) {
-        // DELETE never fails: the target is out of sync; reconciliation removes the leftover.
-        this.#log.warn({ key: st.key, code: codeName(s.code), message: s.message }, "DELETE failed; reconciling");
-        this.#scheduleReconcile();
-      }
+      // DELETE never fails: the target is out of sync; reconciliation removes the leftover.
+      if (s.code !== 0 && s.code !== Code.NOT_FOUND) this.#scheduleReconcile();
       st.busy = false;
       this.#unindex(st);
       this.#count[st.table.ofTable]!--;
@@ -735,7 +835,7 @@ export class OffloadProvider implements Provider {
       st.installed = false;
       st.installedGroup = undefined;
       op.complete();
-    }, st.key);
+    }, st.key, origin);
     return undefined;
   }
 
@@ -758,7 +858,7 @@ export class OffloadProvider implements Provider {
       const mismatch = (type === 1 && s.code === Code.ALREADY_EXISTS) || (type === 2 && s.code === Code.NOT_FOUND);
       if (mismatch && attempt < MAX_READ_BACKS) return this.#readBack(st, entry, resetCounts, ok, fail, attempt + 1);
       fail(this.#errorFor(st, s));
-    }, st.key);
+    }, st.key, st.origin);
   }
 
   #deferCheck(st: EntryState, entry: p4.v1.ITableEntry, resetCounts: boolean, ok: () => void, fail: (e: OfError) => void, attempt: number): void {
@@ -774,7 +874,7 @@ export class OffloadProvider implements Provider {
       fail(ofError("FLOW_MOD_FAILED_UNKNOWN", `table ${st.table.ofTable}: the target kept disagreeing about the entry after ${MAX_READ_BACKS} read-backs`));
       return;
     }
-    this.client.readAll([{ tableEntry: { tableId: entry.tableId, match: entry.match, priority: entry.priority } }]).then(
+    this.#rpc("Read", st.origin, () => this.client.readAll([{ tableEntry: { tableId: entry.tableId, match: entry.match, priority: entry.priority } }])).then(
       (found) => {
         const te = found.find((e) => e.tableEntry)?.tableEntry;
         if (te && sameBytes(te.metadata, entry.metadata)) ok();
@@ -792,7 +892,6 @@ export class OffloadProvider implements Provider {
     const what = `table ${st.table.ofTable} (${st.table.p4.name}): ${codeName(s.code)} ${s.message}`;
     if (isTableFull(s)) return ofError("FLOW_MOD_FAILED_TABLE_FULL", what);
     if (s.code === Code.INVALID_ARGUMENT) {
-      this.#log.warn({ key: st.key, message: s.message }, "target refused an entry");
       return /match|key|priority|mask|field/i.test(s.message) ? ofError("BAD_MATCH_BAD_VALUE", what) : ofError("BAD_ACTION_BAD_ARGUMENT", what);
     }
     if (s.code === Code.PERMISSION_DENIED) return ofError("FLOW_MOD_FAILED_EPERM", what);
@@ -800,7 +899,7 @@ export class OffloadProvider implements Provider {
   }
 
   /** Runs `write` once the group is on the target (writing it first when new). */
-  #afterGroup(group: MulticastGroup, created: boolean, write: () => void, failed: () => void): void {
+  #afterGroup(group: MulticastGroup, created: boolean, write: () => void, failed: () => void, origin?: ErrorOrigin): void {
     if (created) {
       const insert = (): void =>
         this.#submit({ type: 1, entity: multicastEntity(group.id, group.replicas) }, (s) => {
@@ -808,10 +907,8 @@ export class OffloadProvider implements Provider {
             this.#defer(insert, () => this.#groups.settle(group, false));
             return;
           }
-          const ok = s.code === 0 || s.code === Code.ALREADY_EXISTS;
-          if (!ok) this.#log.warn({ group: group.id, code: codeName(s.code), message: s.message }, "multicast group INSERT failed");
-          this.#groups.settle(group, ok);
-        });
+          this.#groups.settle(group, s.code === 0 || s.code === Code.ALREADY_EXISTS);
+        }, undefined, origin);
       insert();
     }
     this.#groups.whenReady(group, (ok) => (ok ? write() : failed()));
@@ -849,15 +946,20 @@ export class OffloadProvider implements Provider {
     };
   }
 
+  /** The entry metadata of a rule: its record, and the records of the OpenFlow groups it uses. */
+  #metadata(rule: Rule): Uint8Array {
+    return encodeEntryMetadata(this.#record(rule), (id) => this.#ofGroups.get(id));
+  }
+
   #newState(rule: Rule, key: string, plan: EntryPlan): EntryState {
-    return { rule, key, table: plan.table, installed: false, installedGroup: undefined, packets: 0n, bytes: 0n, lastUsed: undefined, busy: false };
+    return { rule, key, table: plan.table, installed: false, installedGroup: undefined, packets: 0n, bytes: 0n, lastUsed: undefined, busy: false, origin: undefined };
   }
 
   /** The entry the target holds for an installed rule, rebuilt from the rule. */
   #entryOf(st: EntryState): p4.v1.ITableEntry | undefined {
     const planned = translateRule(this.mapping, st.rule, this.#ctx);
     if (!planned.ok) return undefined;
-    return buildTableEntry(this.mapping, planned.value, st.installedGroup?.id ?? 0, encodeRuleMetadata(this.#record(st.rule)));
+    return buildTableEntry(this.mapping, planned.value, st.installedGroup?.id ?? 0, this.#metadata(st.rule));
   }
 
   #index(st: EntryState): void {
@@ -1027,8 +1129,13 @@ export class OffloadProvider implements Provider {
 
   groupMod(mod: GroupMod): OfError | undefined {
     if (mod.command === "delete") {
-      if (mod.groupId === 0xfffffffc) this.#ofGroups.clear();
-      else this.#ofGroups.delete(mod.groupId);
+      if (mod.groupId === 0xfffffffc) {
+        this.#ofGroups.clear();
+        this.#groupViews.clear();
+      } else {
+        this.#ofGroups.delete(mod.groupId);
+        this.#groupViews.delete(mod.groupId);
+      }
       return undefined;
     }
     if (mod.groupType === "select") return ofError("GROUP_MOD_FAILED_BAD_TYPE", "SELECT groups: the P4 program has no action selector");
@@ -1048,7 +1155,7 @@ export class OffloadProvider implements Provider {
         }
       }
     }
-    this.#ofGroups.set(mod.groupId, { type: mod.groupType, buckets: mod.buckets.map((b) => b.actions) });
+    this.#setGroup({ groupType: mod.groupType, groupId: mod.groupId, buckets: mod.buckets });
     return undefined;
   }
 
