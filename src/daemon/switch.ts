@@ -153,6 +153,8 @@ export async function startSwitch(config: SwitchConfig, log: Logger): Promise<Ru
 
 /** Rules found on the target (an ofp4 restart) become rules of the core again. */
 function adoptRecovered(sw: Ofproto, provider: OffloadProvider, log: Logger): void {
+  // The OpenFlow 1.3 groups rebuilt from the entries' metadata go back first: their users need them.
+  for (const g of provider.recoveredGroups()) if (!sw.groups.has(g.groupId)) sw.groups.set(g.groupId, { desc: g, created: sw.now() });
   const recovered = provider.recoveredRules();
   if (recovered.length === 0) return;
   const group = sw.newGroup(undefined, undefined);
