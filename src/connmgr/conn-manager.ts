@@ -14,6 +14,18 @@ import { OfConn, type OfConnOptions, type OfConnStats } from "./ofconn.js";
 
 export type ConnManagerOptions = OfConnOptions;
 
+/** What the connections of one manager sent and dropped, the closed ones included. */
+export interface ConnTotals {
+  readonly connections: number;
+  readonly packetInsSent: number;
+  readonly packetInsRateLimited: number;
+  readonly packetInsQueueDropped: number;
+  readonly asyncDropped: number;
+  readonly repliesDropped: number;
+}
+
+const TOTAL_KEYS = ["packetInsSent", "packetInsRateLimited", "packetInsQueueDropped", "asyncDropped", "repliesDropped"] as const;
+
 export interface ConnManagerEvents {
   /** A connection finished HELLO. */
   ready: [conn: OfConn];
@@ -26,6 +38,8 @@ export class ConnManager extends EventEmitter<ConnManagerEvents> implements Conn
   private readonly listenerSet = new Set<Listener>();
   private readonly connectors = new Set<ControllerConnector>();
   private readonly logger: Logger | undefined;
+  /** Counters of the connections that have closed. */
+  private readonly closedTotals = { connections: 0, packetInsSent: 0, packetInsRateLimited: 0, packetInsQueueDropped: 0, asyncDropped: 0, repliesDropped: 0 };
 
   constructor(
     private readonly endpoint: OfprotoEndpoint,
@@ -75,6 +89,17 @@ export class ConnManager extends EventEmitter<ConnManagerEvents> implements Conn
     return [...this.conns].map((c) => c.stats());
   }
 
+  /** Packet-ins sent and dropped, and messages dropped, over every connection this manager has had. */
+  totals(): ConnTotals {
+    const t = { ...this.closedTotals };
+    for (const c of this.conns) {
+      const s = c.stats();
+      t.connections++;
+      for (const k of TOTAL_KEYS) t[k] += s[k];
+    }
+    return t;
+  }
+
   /** Closes listeners, connectors and connections. */
   async close(): Promise<void> {
     for (const connector of this.connectors) connector.stop();
@@ -111,7 +136,11 @@ export class ConnManager extends EventEmitter<ConnManagerEvents> implements Conn
         this.emit("ready", c);
       },
       onClose: (c, reason) => {
-        this.conns.delete(c);
+        if (this.conns.delete(c)) {
+          const s = c.stats();
+          this.closedTotals.connections++;
+          for (const k of TOTAL_KEYS) this.closedTotals[k] += s[k];
+        }
         this.emit("closed", c, reason);
       },
     });

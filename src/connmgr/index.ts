@@ -2,7 +2,7 @@
 // active controller connections, one OfConn per controller) and the types its options and
 // stats use. The ofproto core sees only endpoint.ts (OfprotoEndpoint / ConnManagerPort).
 
-export { ConnManager, type ConnManagerOptions, type ConnManagerEvents } from "./conn-manager.js";
+export { ConnManager, type ConnManagerOptions, type ConnManagerEvents, type ConnTotals } from "./conn-manager.js";
 export type { OfConn, OfConnOptions, OfConnState, OfConnStats } from "./ofconn.js";
 export { Listener, type ListenSettings, type TlsSettings } from "./listener.js";
 export { ControllerConnector, type ConnectSettings, type ConnectorState } from "./controller-connector.js";

@@ -210,8 +210,22 @@ function stats(r: RunningSwitch): CommandResult {
   const st = r.provider.stats();
   const conns = r.mgr.all().map((conn) => {
     const c = conn.stats();
-    return { name: c.name, postponed: c.postponed, inboundQueued: c.inboundQueued, pendingGroups: r.sw.pendingGroupsOf(conn) };
+    return {
+      name: c.name,
+      state: c.state,
+      postponed: c.postponed,
+      inboundQueued: c.inboundQueued,
+      pendingGroups: r.sw.pendingGroupsOf(conn),
+      packetInsSent: c.packetInsSent,
+      packetInsRateLimited: c.packetInsRateLimited,
+      packetInsQueueDropped: c.packetInsQueueDropped,
+      asyncDropped: c.asyncDropped,
+      repliesDropped: c.repliesDropped,
+      sendQueuedBytes: c.sendQueuedBytes,
+      congested: c.congested,
+    };
   });
+  const totals = r.mgr.totals();
   const data = {
     pendingGroups: r.sw.pendingGroupCount,
     pendingUpdates: st.pendingUpdates,
@@ -227,6 +241,14 @@ function stats(r: RunningSwitch): CommandResult {
     multicastGroups: st.multicastGroups,
     phase: st.phase,
     connections: conns,
+    /** Over every connection the switch has had, closed ones included. */
+    packetIns: {
+      sent: totals.packetInsSent,
+      rateLimited: totals.packetInsRateLimited,
+      queueDropped: totals.packetInsQueueDropped,
+    },
+    asyncDropped: totals.asyncDropped,
+    repliesDropped: totals.repliesDropped,
   };
   const f = (n: number): string => n.toFixed(2);
   const lines = [
@@ -236,8 +258,12 @@ function stats(r: RunningSwitch): CommandResult {
     `write latency ms: mean ${f(st.writeLatencyMs.mean)} p50 ${f(st.writeLatencyMs.p50)} p99 ${f(st.writeLatencyMs.p99)} max ${f(st.writeLatencyMs.max)}`,
     `counter polls: ${st.counterPolls}, last took ${f(st.counterPollMs)} ms`,
     `reconciliations: ${st.reconciliations}, read-backs: ${st.readBacks}, multicast groups: ${st.multicastGroups}`,
+    `packet-ins: ${totals.packetInsSent} sent, ${totals.packetInsRateLimited} rate-limited, ${totals.packetInsQueueDropped} queue-dropped; async dropped ${totals.asyncDropped}, replies dropped ${totals.repliesDropped} (all connections so far)`,
     `connections:`,
-    ...conns.map((c) => `  ${c.name}: ${c.pendingGroups} pending op groups, ${c.postponed} postponed, ${c.inboundQueued} queued`),
+    ...conns.flatMap((c) => [
+      `  ${c.name}: ${c.pendingGroups} pending op groups, ${c.postponed} postponed, ${c.inboundQueued} queued`,
+      `    packet-ins: ${c.packetInsSent} sent, ${c.packetInsRateLimited} rate-limited, ${c.packetInsQueueDropped} queue-dropped; async dropped ${c.asyncDropped}, replies dropped ${c.repliesDropped}; send queue ${c.sendQueuedBytes} bytes${c.congested ? " (congested)" : ""}`,
+    ]),
   ];
   return done(lines.join("\n"), data);
 }

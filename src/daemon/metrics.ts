@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client, off unless an address is configured): operation latency
 // histograms per switch and table, pending op groups, postponed requests, Writes and updates
-// per Write, P4Runtime errors by code, counter-poll duration, connected controllers. Gauges
+// per Write, P4Runtime errors by code, counter-poll duration, connected controllers, packet-ins
+// sent and dropped (rate limit, full send queue) per connection and per switch. Gauges
 // are read from the switches when scraped; operation latencies are observed as operations
 // complete (the daemon's hooks on the core and the provider, which stay unchanged).
 
@@ -55,6 +56,39 @@ export class Metrics {
     gauge("ofp4_connected_controllers", "OpenFlow connections that finished HELLO", ["switch"], (g, s) =>
       g.set({ switch: s.config.name }, s.mgr.stats().filter((c) => c.state === "ready" || c.state === "blocked").length),
     );
+    // Packet-ins and drops: per live connection, and per switch over every connection it has had.
+    const counter = (name: string, help: string, labels: string[], read: (c: Counter<string>, s: RunningSwitch) => void): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: labels,
+        registers: [r],
+        collect(this: Counter<string>) {
+          this.reset();
+          for (const s of switches()) read(this, s);
+        },
+      });
+    };
+    counter("ofp4_connection_packet_ins_total", "Packet-ins per live connection: sent, dropped by the rate limiter, dropped at a full send queue", ["switch", "connection", "result"], (c, s) => {
+      for (const st of s.mgr.stats()) {
+        const l = { switch: s.config.name, connection: st.name };
+        c.inc({ ...l, result: "sent" }, st.packetInsSent);
+        c.inc({ ...l, result: "rate_limited" }, st.packetInsRateLimited);
+        c.inc({ ...l, result: "queue_dropped" }, st.packetInsQueueDropped);
+      }
+    });
+    counter("ofp4_connection_messages_dropped_total", "Messages dropped at a full send queue per live connection, by kind (async, reply)", ["switch", "connection", "kind"], (c, s) => {
+      for (const st of s.mgr.stats()) {
+        c.inc({ switch: s.config.name, connection: st.name, kind: "async" }, st.asyncDropped);
+        c.inc({ switch: s.config.name, connection: st.name, kind: "reply" }, st.repliesDropped);
+      }
+    });
+    counter("ofp4_packet_ins_total", "Packet-ins over every connection the switch has had, closed ones included, by result", ["switch", "result"], (c, s) => {
+      const t = s.mgr.totals();
+      c.inc({ switch: s.config.name, result: "sent" }, t.packetInsSent);
+      c.inc({ switch: s.config.name, result: "rate_limited" }, t.packetInsRateLimited);
+      c.inc({ switch: s.config.name, result: "queue_dropped" }, t.packetInsQueueDropped);
+    });
     gauge("ofp4_target_ready", "1 while the P4Runtime target is ready", ["switch"], (g, s) => g.set({ switch: s.config.name }, s.provider.phase === "ready" ? 1 : 0));
   }
 
