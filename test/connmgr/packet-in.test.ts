@@ -103,6 +103,22 @@ describe("packet_in", () => {
     expect(c.client.frames.filter((f) => f.type === OFPT.PACKET_IN).length).toBe(150);
   });
 
+  it("totals() sums every connection's packet-ins, and keeps a closed connection's", async () => {
+    let t = 0;
+    const { manager, open } = await setup({ packetInRate: 1000, packetInBurst: 100, now: () => t });
+    const a = await open(0x04);
+    const b = await open(0x04);
+    for (let i = 0; i < 150; i++) manager.sendPacketIn(event(64));
+    expect(manager.totals()).toMatchObject({ connections: 2, packetInsSent: 200, packetInsRateLimited: 100, packetInsQueueDropped: 0 });
+    const closed = new Promise((resolve) => manager.once("closed", resolve));
+    a.client.close();
+    await closed;
+    t += 10; // 10 more tokens for b
+    for (let i = 0; i < 20; i++) manager.sendPacketIn(event(64));
+    expect(manager.stats().map((x) => x.id)).toEqual([b.view.id]);
+    expect(manager.totals()).toMatchObject({ connections: 2, packetInsSent: 210, packetInsRateLimited: 110, packetInsQueueDropped: 0 });
+  });
+
   it("a slow reader drops and counts its packet-ins with bounded memory; others unaffected", async () => {
     const limits = { highWaterBytes: 32 * 1024, asyncLimitBytes: 128 * 1024, maxBytes: 512 * 1024 };
     const { manager, open } = await setup({ packetInRate: 1e9, packetInBurst: 1e9, sendQueue: limits });
