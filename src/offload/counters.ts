@@ -4,7 +4,7 @@
 // at a time, a `fresh()` that resolves after a poll that started after the call, and never
 // throws from the timer (a failed poll is counted and retried next interval).
 
-import { tableEntryKey, type p4, type P4RuntimeClient } from "../p4runtime/index.js";
+import { scanCounterResponse, type p4, type P4RuntimeClient, type ScanSink } from "../p4runtime/index.js";
 import type { OffloadMapping } from "./mapping.js";
 
 export interface PortCounters {
@@ -90,9 +90,16 @@ export class CounterPoller {
     return p;
   }
 
-  /** Resolves after a poll that started after this call (flow-stats freshness). */
+  /**
+   * Resolves once the cached values are fresh: after a poll that started after this call, or
+   * after the poll running now when it leaves values younger than the interval (a request that
+   * arrives during a poll does not wait for a second one).
+   */
   async fresh(): Promise<void> {
-    if (this.#running) await this.#running;
+    if (this.#running) {
+      await this.#running;
+      if (this.ageMs <= this.intervalMs) return;
+    }
     await this.poll();
   }
 
@@ -103,31 +110,31 @@ export class CounterPoller {
       const requests: p4.v1.IEntity[] = this.mapping.tables.map((t) => ({ directCounterEntry: { tableEntry: { tableId: t.p4.id } } }));
       requests.push({ counterEntry: { counterId: this.mapping.portCounters.rxId } }, { counterEntry: { counterId: this.mapping.portCounters.txId } });
       const now = this.now();
-      for await (const e of this.client.read(requests)) {
-        if (e.directCounterEntry) {
-          const d = e.directCounterEntry;
-          if (!d.tableEntry) continue;
-          n++;
-          this.sink(tableEntryKey(d.tableEntry), BigInt(d.data?.packetCount ?? 0), BigInt(d.data?.byteCount ?? 0), now);
-        } else if (e.counterEntry) {
-          const c = e.counterEntry;
-          const port = Number(c.index?.index ?? 0);
-          const rx = c.counterId === this.mapping.portCounters.rxId;
+      const { rxId, txId } = this.mapping.portCounters;
+      const sink = this.sink;
+      const scan: ScanSink = {
+        direct: (key, packets, bytes) => sink(key, packets, bytes, now),
+        counter: (counterId, port, packets, bytes) => {
+          if (counterId !== rxId && counterId !== txId) return;
           let pc = this.ports.get(port);
           if (!pc) {
             pc = { rxPackets: 0n, rxBytes: 0n, txPackets: 0n, txBytes: 0n };
             this.ports.set(port, pc);
           }
-          const packets = BigInt(c.data?.packetCount ?? 0);
-          const bytes = BigInt(c.data?.byteCount ?? 0);
-          if (rx) {
+          if (counterId === rxId) {
             pc.rxPackets = packets;
             pc.rxBytes = bytes;
           } else {
             pc.txPackets = packets;
             pc.txBytes = bytes;
           }
-        }
+        },
+      };
+      // Each ReadResponse is scanned from its bytes (read-scan.ts): no Entity objects per entry.
+      for await (const response of this.client.readRaw(requests)) {
+        const r = scanCounterResponse(response, scan);
+        if (typeof r === "string") throw new Error(`counter read: ${r}`);
+        n += r;
       }
       this.#polls++;
       this.#freshAt = t0;

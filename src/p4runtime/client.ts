@@ -114,6 +114,7 @@ function deserializer<T>(codec: { decode(b: Uint8Array): T }): (b: Buffer) => T 
   return (b) => codec.decode(b);
 }
 const rawSerialize = (b: Buffer): Buffer => b;
+const rawDeserialize = (b: Buffer): Buffer => b;
 
 function isServiceError(e: unknown): e is grpc.ServiceError {
   return typeof e === "object" && e !== null && "code" in e && "metadata" in e;
@@ -473,6 +474,28 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
       for await (const r of call as AsyncIterable<p4.v1.ReadResponse>) {
         for (const e of r.entities) yield e as p4.v1.Entity;
       }
+    } catch (e) {
+      throw this.rpcError("Read", e);
+    } finally {
+      call.cancel();
+    }
+  }
+
+  /**
+   * Reads entities; yields the raw bytes of each ReadResponse (for scanners such as
+   * read-scan.ts that need no protobufjs objects). Throws a P4RuntimeError on failure.
+   */
+  async *readRaw(entities: readonly p4.v1.IEntity[]): AsyncIterable<Uint8Array> {
+    const call = this.channel.makeServerStreamRequest(
+      SERVICE + "Read",
+      serializer(p4.v1.ReadRequest),
+      rawDeserialize,
+      { deviceId: this.deviceId, role: this.role, entities: entities as p4.v1.IEntity[] },
+      new grpc.Metadata(),
+      { deadline: Date.now() + (this.o.readTimeoutMs ?? 120_000) },
+    );
+    try {
+      for await (const r of call as AsyncIterable<Buffer>) yield r;
     } catch (e) {
       throw this.rpcError("Read", e);
     } finally {

@@ -7,6 +7,7 @@ export * from "./status.js";
 export * from "./p4info.js";
 export * from "./entities.js";
 export { entityKey, tableEntryKey } from "./entity-key.js";
+export { scanCounterResponse, tableEntryKeyAt, type ScanSink } from "./read-scan.js";
 export { WriteBatcher, type BatcherOptions, type BatcherStats, type EncodedWrite, type UpdateCallback } from "./batcher.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export { arbitrate, type ArbitrationEvent, type ArbitrationState, type Transition } from "./arbitration.js";

@@ -1,0 +1,346 @@
+// Counter reads without protobufjs objects: walks the raw bytes of a ReadResponse and hands each
+// DirectCounterEntry (as its table entry's key, exactly tableEntryKey's string) and each
+// CounterEntry (counter id, index) with its packet and byte counts to the caller. A counter poll of
+// 100,000 entries builds no Entity, TableEntry or FieldMatch object. Pure; bytes that are not a
+// well-formed ReadResponse end the scan with an error value, never an exception.
+
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? "0" : "") + i.toString(16));
+
+/** One counter cell read: packets and bytes (int64 on the wire, read as unsigned). */
+export interface ScanSink {
+  /** A direct counter: `key` is tableEntryKey() of its table entry. */
+  direct(key: string, packets: bigint, bytes: bigint): void;
+  /** An indirect counter cell. */
+  counter(counterId: number, index: number, packets: bigint, bytes: bigint): void;
+}
+
+/** Reader state over one buffer: `pos` moves; `bad` is set on malformed input. */
+class Cursor {
+  pos: number;
+  bad = false;
+  constructor(
+    readonly buf: Uint8Array,
+    start: number,
+    readonly end: number,
+  ) {
+    this.pos = start;
+  }
+
+  /** A varint of up to 32 significant bits as an unsigned number (higher bits dropped). */
+  u32(): number {
+    const b = this.buf;
+    let result = 0;
+    let shift = 0;
+    while (this.pos < this.end) {
+      const x = b[this.pos++]!;
+      if (shift < 32) result |= (x & 0x7f) << shift;
+      if (x < 0x80) return result >>> 0;
+      shift += 7;
+      if (shift > 63) break;
+    }
+    this.bad = true;
+    return 0;
+  }
+
+  /** A varint as an unsigned 64-bit bigint. */
+  u64(): bigint {
+    const b = this.buf;
+    let lo = 0;
+    let hi = 0;
+    let shift = 0;
+    while (this.pos < this.end) {
+      const x = b[this.pos++]!;
+      const bits = x & 0x7f;
+      if (shift < 28) lo |= bits << shift;
+      else if (shift === 28) {
+        lo |= (bits & 0x0f) << 28;
+        hi |= bits >> 4;
+      } else hi |= bits << (shift - 32);
+      if (x < 0x80) {
+        lo >>>= 0;
+        hi >>>= 0;
+        return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+      }
+      shift += 7;
+      if (shift > 63) break;
+    }
+    this.bad = true;
+    return 0n;
+  }
+
+  /** Skips one field of wire type `wt`. */
+  skip(wt: number): void {
+    switch (wt) {
+      case 0:
+        this.u64();
+        return;
+      case 1:
+        this.pos += 8;
+        break;
+      case 2: {
+        const n = this.u32();
+        this.pos += n;
+        break;
+      }
+      case 5:
+        this.pos += 4;
+        break;
+      default:
+        this.bad = true;
+        return;
+    }
+    if (this.pos > this.end) this.bad = true;
+  }
+
+  /** A length-delimited field's [start, end), checked against this cursor's end. */
+  span(): number {
+    const n = this.u32();
+    const e = this.pos + n;
+    if (e > this.end) this.bad = true;
+    return e;
+  }
+}
+
+function hexAt(buf: Uint8Array, start: number, end: number): string {
+  let i = start;
+  while (i < end - 1 && buf[i] === 0) i++;
+  let s = "";
+  for (; i < end; i++) s += HEX[buf[i]!]!;
+  return s;
+}
+
+/** Reads a message of `bytes` fields 1 and 2 (Exact, Ternary, Range, Optional): hex of each (last one wins). */
+function twoBytes(c: Cursor, end: number): [string, string] {
+  let a = "";
+  let b = "";
+  const inner = new Cursor(c.buf, c.pos, end);
+  while (inner.pos < end && !inner.bad) {
+    const tag = inner.u32();
+    const f = tag >>> 3;
+    if ((f === 1 || f === 2) && (tag & 7) === 2) {
+      const e = inner.span();
+      if (inner.bad) break;
+      const h = hexAt(c.buf, inner.pos, e);
+      if (f === 1) a = h;
+      else b = h;
+      inner.pos = e;
+    } else inner.skip(tag & 7);
+  }
+  if (inner.bad) c.bad = true;
+  c.pos = end;
+  return [a, b];
+}
+
+/** The key of one FieldMatch in [c.pos, end): the same string as entity-key.ts's fieldKey. */
+function fieldKeyAt(c: Cursor, end: number): string {
+  let id = 0;
+  let kind = 0;
+  let a = "";
+  let b = "";
+  let n = 0;
+  let typeUrl = "";
+  while (c.pos < end && !c.bad) {
+    const tag = c.u32();
+    const f = tag >>> 3;
+    const wt = tag & 7;
+    if (f === 1 && wt === 0) id = c.u32();
+    else if (wt === 2 && (f === 2 || f === 3 || f === 4 || f === 6 || f === 7 || f === 100)) {
+      const e = c.span();
+      if (c.bad) break;
+      kind = f;
+      if (f === 4) {
+        // LPM: value = 1 (bytes), prefix_len = 2 (int32)
+        a = "";
+        n = 0;
+        while (c.pos < e && !c.bad) {
+          const t = c.u32();
+          if (t === 0x0a) {
+            const ve = c.span();
+            if (c.bad) break;
+            a = hexAt(c.buf, c.pos, ve);
+            c.pos = ve;
+          } else if (t === 0x10) n = c.u32() | 0;
+          else c.skip(t & 7);
+        }
+        c.pos = e;
+      } else if (f === 100) {
+        // google.protobuf.Any: type_url = 1 (string), value = 2 (bytes)
+        typeUrl = "";
+        b = "";
+        while (c.pos < e && !c.bad) {
+          const t = c.u32();
+          if (t === 0x0a) {
+            const ve = c.span();
+            if (c.bad) break;
+            typeUrl = Buffer.from(c.buf.buffer, c.buf.byteOffset + c.pos, ve - c.pos).toString("utf8");
+            c.pos = ve;
+          } else if (t === 0x12) {
+            const ve = c.span();
+            if (c.bad) break;
+            b = hexAt(c.buf, c.pos, ve);
+            c.pos = ve;
+          } else c.skip(t & 7);
+        }
+        c.pos = e;
+      } else [a, b] = twoBytes(c, e);
+    } else c.skip(wt);
+  }
+  switch (kind) {
+    case 2:
+      return `${id}=${a}`;
+    case 3:
+      return `${id}=${a}&${b}`;
+    case 4:
+      return `${id}=${a}/${n}`;
+    case 6:
+      return `${id}=${a}-${b}`;
+    case 7:
+      return `${id}=${a}?`;
+    case 100:
+      return `${id}=${typeUrl}:${b}`;
+    default:
+      return `${id}`;
+  }
+}
+
+/**
+ * tableEntryKey() of the TableEntry encoded in buf[start, end), or undefined when the bytes
+ * are malformed.
+ */
+export function tableEntryKeyAt(buf: Uint8Array, start: number, end: number): string | undefined {
+  const c = new Cursor(buf, start, end);
+  let tableId = 0;
+  let priority = 0;
+  let isDefault = false;
+  let first: string | undefined;
+  let more: string[] | undefined;
+  while (c.pos < end && !c.bad) {
+    const tag = c.u32();
+    const f = tag >>> 3;
+    const wt = tag & 7;
+    if (f === 1 && wt === 0) tableId = c.u32();
+    else if (f === 4 && wt === 0) priority = c.u32() | 0;
+    else if (f === 8 && wt === 0) isDefault = c.u32() !== 0;
+    else if (f === 2 && wt === 2) {
+      const e = c.span();
+      if (c.bad) break;
+      const k = fieldKeyAt(c, e);
+      c.pos = e;
+      if (first === undefined) first = k;
+      else (more ??= [first]).push(k);
+    } else c.skip(wt);
+  }
+  if (c.bad) return undefined;
+  const head = `t${tableId}/${priority}${isDefault ? "/default" : ""}`;
+  if (first === undefined) return head;
+  if (more === undefined) return head + "/" + first;
+  more.sort();
+  return head + "/" + more.join(",");
+}
+
+/** CounterData in [c.pos, end): [packets, bytes]. */
+function counterData(c: Cursor, end: number): [bigint, bigint] {
+  let packets = 0n;
+  let bytes = 0n;
+  while (c.pos < end && !c.bad) {
+    const tag = c.u32();
+    if (tag === 0x08) bytes = c.u64();
+    else if (tag === 0x10) packets = c.u64();
+    else c.skip(tag & 7);
+  }
+  c.pos = end;
+  return [packets, bytes];
+}
+
+/** 1: reported; 0: no table entry (skipped, as the object reader does); -1: malformed. */
+function directCounter(c: Cursor, end: number, sink: ScanSink): number {
+  let keyStart = -1;
+  let keyEnd = -1;
+  let packets = 0n;
+  let bytes = 0n;
+  while (c.pos < end && !c.bad) {
+    const tag = c.u32();
+    if (tag === 0x0a) {
+      keyEnd = c.span();
+      keyStart = c.pos;
+      c.pos = keyEnd;
+    } else if (tag === 0x12) {
+      const e = c.span();
+      if (c.bad) break;
+      [packets, bytes] = counterData(c, e);
+    } else c.skip(tag & 7);
+  }
+  if (c.bad) return -1;
+  if (keyStart < 0) return 0;
+  const key = tableEntryKeyAt(c.buf, keyStart, keyEnd);
+  if (key === undefined) return -1;
+  sink.direct(key, packets, bytes);
+  return 1;
+}
+
+function indirectCounter(c: Cursor, end: number, sink: ScanSink): void {
+  let id = 0;
+  let index = 0;
+  let packets = 0n;
+  let bytes = 0n;
+  while (c.pos < end && !c.bad) {
+    const tag = c.u32();
+    if (tag === 0x08) id = c.u32();
+    else if (tag === 0x12) {
+      const e = c.span();
+      while (c.pos < e && !c.bad) {
+        const t = c.u32();
+        if (t === 0x08) index = Number(c.u64());
+        else c.skip(t & 7);
+      }
+      c.pos = e;
+    } else if (tag === 0x1a) {
+      const e = c.span();
+      if (c.bad) break;
+      [packets, bytes] = counterData(c, e);
+    } else c.skip(tag & 7);
+  }
+  if (!c.bad) sink.counter(id, index, packets, bytes);
+}
+
+/**
+ * Scans one ReadResponse: every DirectCounterEntry and CounterEntry goes to `sink`, other
+ * entities are skipped. Returns the number of direct counter entries, or an error string
+ * for malformed bytes (what was scanned before the damage has been reported).
+ */
+export function scanCounterResponse(buf: Uint8Array, sink: ScanSink): number | string {
+  const c = new Cursor(buf, 0, buf.length);
+  let n = 0;
+  while (c.pos < c.end) {
+    const tag = c.u32();
+    if (tag !== 0x0a) {
+      c.skip(tag & 7);
+      if (c.bad) return `malformed ReadResponse at byte ${c.pos}`;
+      continue;
+    }
+    const entityEnd = c.span();
+    if (c.bad) return `malformed ReadResponse entity at byte ${c.pos}`;
+    while (c.pos < entityEnd && !c.bad) {
+      const t = c.u32();
+      if (t === 0x42) {
+        const e = c.span();
+        if (c.bad) break;
+        const inner = new Cursor(buf, c.pos, e);
+        const r = directCounter(inner, e, sink);
+        if (r < 0) c.bad = true;
+        else n += r;
+        c.pos = e;
+      } else if (t === 0x3a) {
+        const e = c.span();
+        if (c.bad) break;
+        const inner = new Cursor(buf, c.pos, e);
+        indirectCounter(inner, e, sink);
+        if (inner.bad) c.bad = true;
+        c.pos = e;
+      } else c.skip(t & 7);
+    }
+    if (c.bad) return `malformed ReadResponse entity at byte ${c.pos}`;
+    c.pos = entityEnd;
+  }
+  return n;
+}
