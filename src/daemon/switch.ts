@@ -50,10 +50,17 @@ async function readTls(tls: TlsConfig): Promise<TlsSettings> {
   return tls.ca !== undefined ? { ca: await read(tls.ca, "CA"), cert, key } : { cert, key };
 }
 
+/**
+ * The target's words for a device id it does not have: bmv2 refuses the pipeline with "Error
+ * when trying to assign device", the sim with "No device N in this switch".
+ */
+const WRONG_DEVICE = /Error when trying to assign device|No device \d+ in this switch/;
+
 /** Why a construct failed, in one line naming the target. */
-function constructFailure(address: string, pipeline: string, e: unknown): string {
+function constructFailure(address: string, deviceId: bigint, pipeline: string, e: unknown): string {
   const msg = (e as Error).message ?? String(e);
   const first = msg.split("\n")[0]!;
+  if (WRONG_DEVICE.test(first)) return `P4Runtime target ${address} refused device id ${deviceId} (${first.replace(/ to \S+: /, ": ")})`;
   if (first.includes("SetForwardingPipelineConfig")) return `P4Runtime target ${address} refused the pipeline ${pipeline} (${first.replace(/ to \S+: /, ": ")})`;
   if (/UNAVAILABLE|ECONNREFUSED|No connection established|deadline/i.test(msg)) return `P4Runtime target ${address} is unreachable (${first})`;
   if (first.includes(address)) return first;
@@ -100,7 +107,7 @@ export async function startSwitch(config: SwitchConfig, log: Logger): Promise<Ru
         log: { info: (m) => slog.info(m), warn: (m) => slog.warn(m) },
       });
     } catch (e) {
-      throw new Error(constructFailure(p4runtimeAddress, config.deviceConfig ?? target.deviceConfigPath, e), { cause: e });
+      throw new Error(constructFailure(p4runtimeAddress, config.deviceId, config.deviceConfig ?? target.deviceConfigPath, e), { cause: e });
     }
     cleanup.push(() => sw.close());
     adoptRecovered(sw, provider, slog);

@@ -77,3 +77,11 @@ test("--target bmv2 with a device config that is not a bmv2 JSON, or a port on t
   expect((await cpu.exited).code).toBe(1);
   expect(cpu.stderr).toBe("ofp4: port 255 (cpu): bmv2 port 255 is the CPU port\n");
 });
+
+test("--target bmv2 with a device id the target does not have is one line naming the address and the id", async () => {
+  const sim = await standaloneSim(); // device 3
+  const p = runOfp4(["start", "--listen", "127.0.0.1:0", "--admin-socket", "/tmp/ofp4-never.ctl", "--target", "bmv2", "--p4runtime", sim.p4runtime, "--device-id", "4", "--p4info", "p4/ofp4.p4info.txtpb", "--pipeline", "p4/ofp4.json"]);
+  started.push(p);
+  expect((await p.exited).code).toBe(1);
+  expect(p.stderr).toBe(`ofp4: P4Runtime target ${sim.p4runtime} refused device id 4 (UNKNOWN: SetForwardingPipelineConfig: No device 4 in this switch)\n`);
+});
