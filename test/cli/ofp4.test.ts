@@ -66,6 +66,9 @@ describe("ofp4 start with no config", () => {
       cap = await ctl(d.socket, "--json", "capture", "br0", "2");
     }
     expect((JSON.parse(cap.stdout) as { frames: { frame: string }[] }).frames.map((f) => f.frame)).toEqual([FRAME]);
+    const captured = await ctl(d.socket, "capture", "br0", "2", "--clear");
+    expect(captured.stdout).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z ${FRAME}\n$`));
+    expect((await ctl(d.socket, "capture", "br0", "2")).stdout).toBe("br0: port 2: no frames\n");
 
     const flows = await ctl(d.socket, "dump-flows", "br0");
     expect(flows.code).toBe(0);
@@ -122,6 +125,11 @@ describe("ofp4 start with no config", () => {
     const c = await ctl(d.socket, "inject", "br0", "1", "xyz");
     expect(c.code).toBe(1);
     expect(c.stderr).toContain("hex");
+    const noCommand = await ctl(d.socket);
+    expect(noCommand.code).toBe(2);
+    expect(noCommand.stderr.split("\n")[0]).toBe("ofp4ctl: a command is needed");
+    const nobody = await ctl(`${d.socket}.nobody`, "list");
+    expect(nobody).toMatchObject({ code: 2, stderr: `ofp4ctl: cannot reach ofp4 at ${d.socket}.nobody: no ofp4 is running there\n` });
     const e = await ctl(d.socket, "frobnicate");
     expect(e.code).toBe(2);
     expect(e.stderr).toContain("unknown command 'frobnicate'");

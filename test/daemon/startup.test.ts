@@ -145,6 +145,37 @@ describe("start-up failures", () => {
   });
 });
 
+describe("missing files", () => {
+  test("a missing P4Info file is named, exit 1", async () => {
+    const r = await failing(["--listen", "127.0.0.1:0", "--p4runtime", "127.0.0.1:0", "--p4info", "/nonexistent/ofp4.p4info.txtpb"]);
+    expect(r).toEqual({ code: 1, stderr: "ofp4: P4Info file /nonexistent/ofp4.p4info.txtpb does not exist\n" });
+  });
+
+  test("a P4Info file that does not parse is named, exit 1", async () => {
+    const f = join(tempDir(), "bad.p4info.txtpb");
+    writeFileSync(f, "tables { this is not text proto");
+    const r = await failing(["--listen", "127.0.0.1:0", "--p4runtime", "127.0.0.1:0", "--p4info", f]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^ofp4: [^\\n]*${f}[^\\n]*\\n$`));
+  });
+
+  test("a missing TLS certificate is named, exit 1, and the embedded sim is stopped", async () => {
+    const f = yamlFile(`switches:
+  - name: br0
+    p4runtime: 127.0.0.1:0
+    controllers:
+      - listen: 127.0.0.1:0
+        tls: { cert: /nonexistent/cert.pem, key: /nonexistent/key.pem }
+`);
+    const p = runOfp4(["start", "--log-format", "json", "--admin-socket", join(tempDir(), "ctl"), "--config", f]);
+    started.push(p);
+    expect((await p.exited).code).toBe(1);
+    expect(p.stderr).toBe("ofp4: cannot read the TLS certificate file /nonexistent/cert.pem\n");
+    const simPid = p.records.find((r) => typeof r.simPid === "number")!.simPid as number;
+    expect(() => process.kill(simPid, 0)).toThrow(); // stopped before ofp4 exited
+  });
+});
+
 describe("signals", () => {
   test("SIGINT stops the switch and its embedded sim with exit 0", async () => {
     const d = await startDaemon();
