@@ -57,6 +57,22 @@ const fail = (name: Parameters<typeof ofError>[0], message: string): { ok: false
   error: ofError(name, message),
 });
 
+/**
+ * Shared bytestrings for values that recur across entries (masks, small action params): one
+ * immutable Uint8Array per value instead of one per entry (100,000 rules share a handful).
+ * Entries built here are only encoded and compared, never written into.
+ */
+const SHARED = new Map<bigint, Uint8Array>();
+const SHARED_MAX = 4096;
+function sharedBytes(v: bigint): Uint8Array {
+  let b = SHARED.get(v);
+  if (b === undefined) {
+    b = bigintToBytes(v);
+    if (SHARED.size < SHARED_MAX) SHARED.set(v, b);
+  }
+  return b;
+}
+
 function maxOf(bits: number): bigint {
   return (1n << BigInt(bits)) - 1n;
 }
@@ -109,7 +125,7 @@ export function translateMatch(mapping: OffloadMapping, table: TableMap, match: 
   const out: p4.v1.IFieldMatch[] = [];
   for (const [p4Name, v] of byField) {
     const fi = table.p4.field(p4Name);
-    out.push({ fieldId: fi.id, ternary: { value: bigintToBytes(v.value), mask: bigintToBytes(v.mask) } });
+    out.push({ fieldId: fi.id, ternary: { value: v.value < 0x10000n ? sharedBytes(v.value) : bigintToBytes(v.value), mask: sharedBytes(v.mask) } });
   }
   out.sort((a, b) => (a.fieldId ?? 0) - (b.fieldId ?? 0));
   return { ok: true, value: out };
@@ -309,7 +325,7 @@ export function buildTableEntry(mapping: OffloadMapping, plan: EntryPlan, mcastG
         actionId: a.id,
         params: a.params.map((pi) => {
           const v = pi === mapping.flow.params.mcastGrp && plan.replicas ? BigInt(mcastGroupId) : (plan.params!.get(pi) ?? 0n);
-          return { paramId: pi.id, value: bigintToBytes(v) };
+          return { paramId: pi.id, value: v < 0x10000n ? sharedBytes(v) : bigintToBytes(v) };
         }),
       },
     };
