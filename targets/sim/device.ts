@@ -48,7 +48,18 @@ const RENOTIFY_MS = 2000;
 
 export class Device implements ForwardingState {
   config: PipelineConfig | undefined;
-  private saved: PipelineConfig | undefined;
+  /**
+   * A P4Info was accepted while no pipeline runs (a VERIFY, or a device config that failed to
+   * load): bmv2 then answers Get with OK and an empty config.
+   */
+  verifiedOnly = false;
+  /** A VERIFY_AND_SAVE (or a failed reconcile) awaits its COMMIT. */
+  private saved = false;
+  /**
+   * bmv2 after a failed RECONCILE_AND_COMMIT: every later VERIFY_AND_COMMIT, VERIFY_AND_SAVE and
+   * RECONCILE_AND_COMMIT fails in its first phase until the switch restarts.
+   */
+  private wedged = false;
   private tables = new Map<number, Table>();
   private tablesByName = new Map<string, Table>();
   private counters = new Map<number, CounterCells>();
@@ -67,7 +78,9 @@ export class Device implements ForwardingState {
   /** Loses everything: the pipeline and all forwarding state (the "restart" knob). */
   reset(): void {
     this.config = undefined;
-    this.saved = undefined;
+    this.verifiedOnly = false;
+    this.saved = false;
+    this.wedged = false;
     this.install(undefined);
   }
 
@@ -77,41 +90,61 @@ export class Device implements ForwardingState {
     return n;
   }
 
-  // ---- pipeline config (§2.9) -------------------------------------------------------------
+  // ---- pipeline config (§2.9, as bmv2 1.15.5 answers: test/conformance) --------------------
 
-  /** SetForwardingPipelineConfig after the RPC-level checks; `p4infoBytes` is the raw P4Info. */
+  /**
+   * SetForwardingPipelineConfig after the RPC-level checks; `p4infoBytes` is the raw P4Info.
+   * As bmv2: VERIFY checks the P4Info only; VERIFY_AND_SAVE loads the new config at once (Get,
+   * Read and Write see it, the forwarding state starts empty) and COMMIT keeps what was written
+   * since; VERIFY_AND_COMMIT loads and clears; an action value past RECONCILE_AND_COMMIT is OK
+   * and does nothing.
+   */
   setPipeline(action: number, config: p4.v1.IForwardingPipelineConfig | null | undefined, p4infoBytes: Uint8Array): P4Status {
-    if (action === PipelineAction.UNSPECIFIED || action > PipelineAction.RECONCILE_AND_COMMIT) {
-      return status(Code.INVALID_ARGUMENT, `Invalid SetForwardingPipelineConfig action ${action}`);
-    }
+    if (action === PipelineAction.UNSPECIFIED) return status(Code.INVALID_ARGUMENT, "Invalid SetForwardingPipelineConfig action UNSPECIFIED");
+    if (action > PipelineAction.RECONCILE_AND_COMMIT) return OK;
     if (action === PipelineAction.COMMIT) {
       if (!this.saved) return status(Code.UNKNOWN, "COMMIT without a saved config");
-      this.config = this.saved;
-      this.saved = undefined;
-      this.install(this.config);
+      this.saved = false;
       return OK;
     }
     const schema = buildSchema(config?.p4info ?? {});
     if (typeof schema === "string") return status(Code.UNKNOWN, `Invalid P4Info: ${schema}`);
-    if (action === PipelineAction.VERIFY) return OK;
+    if (action === PipelineAction.VERIFY) {
+      if (!this.config) this.verifiedOnly = true;
+      return OK;
+    }
+    if (this.wedged) return status(Code.UNKNOWN, "Error in first phase of device update");
     const deviceConfig = config?.p4DeviceConfig ?? new Uint8Array();
-    if (!loadsAsBmv2Json(deviceConfig)) return status(Code.UNKNOWN, "Error in first phase of device update: device config is not a bmv2 JSON");
+    if (!loadsAsBmv2Json(deviceConfig)) {
+      if (!this.config) this.verifiedOnly = true;
+      return status(Code.UNKNOWN, "Error in first phase of device update: device config is not a bmv2 JSON");
+    }
     const cookie = config?.cookie ? config.cookie.cookie ?? 0n : undefined;
     const next: PipelineConfig = { p4infoBytes, deviceConfig, cookie, schema };
-    if (action === PipelineAction.VERIFY_AND_SAVE) {
-      this.saved = next;
-      return OK;
-    }
-    if (action === PipelineAction.VERIFY_AND_COMMIT) {
-      this.config = next;
-      this.install(next);
-      return OK;
-    }
-    return this.reconcile(next);
+    if (action === PipelineAction.RECONCILE_AND_COMMIT && this.config) return this.reconcile(next);
+    this.config = next;
+    this.verifiedOnly = false;
+    this.saved = action === PipelineAction.VERIFY_AND_SAVE;
+    this.install(next);
+    return OK;
   }
 
   /** RECONCILE_AND_COMMIT: keep the forwarding state, re-inserted under the new P4Info. */
   private reconcile(next: PipelineConfig): P4Status {
+    if (this.config!.schema.counters.size > 0) {
+      // bmv2 re-INSERTs every indirect counter cell, which PI refuses ("INSERT update type not
+      // supported for counters"): the reconcile fails after the cookie was taken and the
+      // replication engine emptied; entries stay; pipeline changes fail until a restart.
+      this.config = { ...this.config!, cookie: next.cookie };
+      this.pre.clear();
+      for (const cells of this.counters.values()) {
+        cells.packets.fill(0);
+        cells.bytes.fill(0);
+      }
+      this.wedged = true;
+      this.saved = true;
+      return status(Code.UNKNOWN, "Error when reconciling config");
+    }
     const entries: p4.v1.ITableEntry[] = [];
     const defaults: p4.v1.ITableEntry[] = [];
     for (const t of this.tables.values()) {

@@ -256,7 +256,13 @@ export class P4RuntimeService {
   private getConfig(call: grpc.ServerUnaryCall<p4.v1.GetForwardingPipelineConfigRequest, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>): void {
     const { device } = this.host;
     const config = device.config;
-    if ((call.request.deviceId ?? 0n) !== device.deviceId || !config) {
+    const ours = (call.request.deviceId ?? 0n) === device.deviceId;
+    if (ours && !config && device.verifiedOnly) {
+      // bmv2 after a VERIFY (or a failed load) on a switch without pipeline: OK, empty config.
+      cb(null, p4.v1.GetForwardingPipelineConfigResponse.encode({ config: {} }).finish());
+      return;
+    }
+    if (!ours || !config) {
       cb(rpcError({ code: Code.FAILED_PRECONDITION, message: "No forwarding pipeline config set for this device" }));
       return;
     }

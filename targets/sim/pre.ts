@@ -1,5 +1,6 @@
 // The packet replication engine of the sim's device: multicast groups and clone sessions,
-// written and read with PI/bmv2's rules and codes (../shared/p4runtime-facts.md §2.6).
+// written and read with PI/bmv2's rules and codes (../shared/p4runtime-facts.md §2.6, checked
+// against bmv2 1.15.5 by test/conformance).
 // Replicas remember the form a port was written in (egress_port, or `port` bytes of some
 // length) so reads give it back that way. Never touches tables or counters.
 import type { p4 } from "../../src/generated/proto.js";
@@ -64,6 +65,9 @@ export class ReplicationEngine {
     }
     const replicas = checkReplicas(s.replicas ?? [], `clone session ${id}`);
     if (!replicas.ok) return replicas.status;
+    // bmv2 1.15.5: no class of service, and no truncation of clones.
+    if ((s.classOfService ?? 0) !== 0) return status(Code.UNIMPLEMENTED, "COS for clone sessions not supported yet");
+    if ((s.packetLengthBytes ?? 0) !== 0) return status(Code.UNKNOWN, "Error when creating clone session in target");
     if (type === 1) {
       if (this.sessions.has(id)) return status(Code.ALREADY_EXISTS, `Clone session ${id} already exists`);
     } else if (!this.sessions.has(id)) return status(Code.NOT_FOUND, `Clone session ${id} does not exist`);
@@ -125,7 +129,8 @@ function checkReplicas(replicas: p4.v1.IReplica[], what: string): Checked<Stored
 }
 
 function replicaMessages(replicas: readonly StoredReplica[]): p4.v1.IReplica[] {
-  const sorted = [...replicas].sort((a, b) => a.instance - b.instance);
+  // bmv2 reads replicas back in port order.
+  const sorted = [...replicas].sort((a, b) => a.port - b.port || a.instance - b.instance);
   return sorted.map((r) => {
     if (r.portBytes === 0) return { egressPort: r.port, instance: r.instance };
     const bytes = new Uint8Array(r.portBytes);

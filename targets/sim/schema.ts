@@ -141,20 +141,23 @@ function packetHeader(cpm: p4.config.v1.IControllerPacketMetadata): PacketHeader
 }
 
 /**
- * Builds the schema. Returns an error string for a P4Info the sim cannot serve (duplicate
- * ids, dangling references), as PI's VERIFY would refuse it.
+ * Builds the schema. Returns an error string for a P4Info the sim cannot serve (objects without
+ * id, dangling references). A repeated id is accepted, as bmv2 accepts it: the first object
+ * with that id is the one served.
  */
 export function buildSchema(info: p4.config.v1.IP4Info): Schema | string {
   const seen = new Set<number>();
-  const claim = (id: number | null | undefined, what: string): string | undefined => {
+  /** An error, undefined for a new id, or false for a repeated one (skipped). */
+  const claim = (id: number | null | undefined, what: string): string | undefined | false => {
     if (!id) return `${what} has no id`;
-    if (seen.has(id)) return `duplicate P4 id ${id} (${what})`;
+    if (seen.has(id)) return false;
     seen.add(id);
     return undefined;
   };
   const actions = new Map<number, ActionInfo>();
   for (const a of info.actions ?? []) {
     const err = claim(a.preamble?.id, `action ${a.preamble?.name ?? ""}`);
+    if (err === false) continue;
     if (err) return err;
     const params = (a.params ?? []).map((p, index) => ({ id: p.id ?? 0, name: p.name ?? "", bitwidth: p.bitwidth ?? 0, index }));
     actions.set(a.preamble!.id!, {
@@ -168,6 +171,7 @@ export function buildSchema(info: p4.config.v1.IP4Info): Schema | string {
   const directCounters = new Map<number, DirectCounterInfo>();
   for (const c of info.directCounters ?? []) {
     const err = claim(c.preamble?.id, `direct counter ${c.preamble?.name ?? ""}`);
+    if (err === false) continue;
     if (err) return err;
     directCounters.set(c.preamble!.id!, {
       id: c.preamble!.id!,
@@ -179,12 +183,14 @@ export function buildSchema(info: p4.config.v1.IP4Info): Schema | string {
   const directMeterIds = new Set<number>();
   for (const m of info.directMeters ?? []) {
     const err = claim(m.preamble?.id, `direct meter ${m.preamble?.name ?? ""}`);
+    if (err === false) continue;
     if (err) return err;
     directMeterIds.add(m.preamble!.id!);
   }
   const tables = new Map<number, TableInfo>();
   for (const t of info.tables ?? []) {
     const err = claim(t.preamble?.id, `table ${t.preamble?.name ?? ""}`);
+    if (err === false) continue;
     if (err) return err;
     const fields = (t.matchFields ?? []).map((f, index) => ({
       id: f.id ?? 0,
@@ -234,6 +240,7 @@ export function buildSchema(info: p4.config.v1.IP4Info): Schema | string {
   const counters = new Map<number, CounterInfo>();
   for (const c of info.counters ?? []) {
     const err = claim(c.preamble?.id, `counter ${c.preamble?.name ?? ""}`);
+    if (err === false) continue;
     if (err) return err;
     counters.set(c.preamble!.id!, { id: c.preamble!.id!, name: c.preamble!.name ?? "", unit: (c.spec?.unit ?? 0) as CounterUnit, size: num(c.size) });
   }
@@ -247,6 +254,7 @@ export function buildSchema(info: p4.config.v1.IP4Info): Schema | string {
   ];
   for (const o of others) {
     const err = claim(o.preamble?.id, `object ${o.preamble?.name ?? ""}`);
+    if (err === false) continue;
     if (err) return err;
     otherIds.add(o.preamble!.id!);
   }
@@ -254,6 +262,7 @@ export function buildSchema(info: p4.config.v1.IP4Info): Schema | string {
   let packetOut: PacketHeaderInfo | undefined;
   for (const cpm of info.controllerPacketMetadata ?? []) {
     const err = claim(cpm.preamble?.id, `controller header ${cpm.preamble?.name ?? ""}`);
+    if (err === false) continue;
     if (err) return err;
     if (cpm.preamble?.name === "packet_in") packetIn = packetHeader(cpm);
     if (cpm.preamble?.name === "packet_out") packetOut = packetHeader(cpm);

@@ -263,6 +263,37 @@ export class DataplaneHandle {
     return this.queue.length;
   }
 
+  /**
+   * The frames emitted from now on: waits until `expected` have come, then until none has come
+   * for `quietMs` (nothing signals "no more copies"), never longer than `maxMs` in all.
+   */
+  async collect(expected: number, quietMs: number, maxMs = 3000): Promise<p4.bm.PacketStreamResponse[]> {
+    const got: p4.bm.PacketStreamResponse[] = [];
+    const start = Date.now();
+    for (;;) {
+      got.push(...this.queue.splice(0));
+      const wait = got.length >= expected ? quietMs : maxMs - (Date.now() - start);
+      if (wait <= 0) return got;
+      const m = await this.nextWithin(wait);
+      if (!m) return got;
+      got.push(m);
+    }
+  }
+
+  private nextWithin(ms: number): Promise<p4.bm.PacketStreamResponse | undefined> {
+    return new Promise((resolve) => {
+      const waiter = (m: p4.bm.PacketStreamResponse): void => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(undefined);
+      }, ms);
+      this.waiters.push(waiter);
+    });
+  }
+
   async setPort(port: number, up: boolean): Promise<void> {
     const fn = (this.client["SetPortOperStatus"] as Unary<p4.bm.ISetPortOperStatusRequest, unknown>).bind(this.client);
     const { err } = await call(fn, { deviceId: 0n, port, operStatus: up ? 2 : 1 });
