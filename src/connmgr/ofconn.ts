@@ -206,9 +206,9 @@ export class OfConn implements OfConnView {
     return this.sendQueue.pushAll(wire.encodeAll(this.version, xid, msg), kindOf(msg));
   }
 
+  /** The core's errors: the core logs each one it sends (with the switch and connection). */
   sendError(error: OfError, request: Request): void {
     if (!this.isOpen()) return;
-    this.log?.debug({ conn: this.name, error: error.name, xid: request.xid }, error.message);
     this.sendQueue.push(wire.encodeError(this.version, request.xid, error, request.raw), "reply");
   }
 
@@ -392,14 +392,29 @@ export class OfConn implements OfConnView {
   private failHello(peerVersion: number, raw: Uint8Array, why: string): void {
     const error = ofError("HELLO_FAILED_INCOMPATIBLE", why);
     const text = new TextEncoder().encode(why);
+    this.logError(error, raw);
     this.sendQueue.push(wire.encodeError(errorVersionFor(peerVersion), readXid(raw), error, text), "reply");
     this.close(why);
+  }
+
+  /**
+   * Errors this connection answers itself (a request the codec refuses, a wrong version, a
+   * failed HELLO) are logged here, once, in the core's form ("CONN: ERROR_NAME (why)") with
+   * the request's type and xid; the core's own errors are logged by the core.
+   */
+  private replyError(xid: number, error: OfError, raw: Uint8Array): void {
+    this.logError(error, raw);
+    this.sendQueue.push(wire.encodeError(this.version, xid, error, raw), "reply");
+  }
+
+  private logError(error: OfError, raw: Uint8Array): void {
+    this.log?.info({ conn: this.name, ofError: error.name, requestType: raw[1], xid: readXid(raw) }, `${this.name}: ${error.name} (${error.message})`);
   }
 
   private answerEcho(raw: Uint8Array): void {
     const decoded = wire.decode(raw, {});
     if (!decoded.ok) {
-      this.sendQueue.push(wire.encodeError(this.version, readXid(raw), decoded.error, raw), "reply");
+      this.replyError(readXid(raw), decoded.error, raw);
       return;
     }
     const msg = decoded.value.msg;
@@ -465,13 +480,13 @@ export class OfConn implements OfConnView {
     const xid = readXid(raw);
     const decoded = wire.decode(raw, { flowModTableId: this.flowModTableId });
     if (!decoded.ok) {
-      this.sendQueue.push(wire.encodeError(this.version, xid, decoded.error, raw), "reply");
+      this.replyError(xid, decoded.error, raw);
       return undefined;
     }
     const d: DecodedMessage = decoded.value;
     if (d.version !== this.version) {
       const error = ofError("BAD_REQUEST_BAD_VERSION", `message version 0x${d.version.toString(16)} on a 0x${this.version.toString(16)} connection`);
-      this.sendQueue.push(wire.encodeError(this.version, xid, error, raw), "reply");
+      this.replyError(xid, error, raw);
       return undefined;
     }
     if (d.msg.type === "error") {

@@ -70,7 +70,8 @@ export class Daemon {
     const metrics = (): Metrics | undefined => this.metrics;
     const name = sc.name;
     const child = base.child({ switch: name });
-    // Count OpenFlow errors sent (the core logs "conn: ERROR_NAME (text)") and P4Runtime errors
+    // Count OpenFlow errors sent (the core logs "conn: ERROR_NAME (text)", connmgr the same text
+    // with an `ofError` field for those it answers itself) and P4Runtime errors
     // (the provider logs them with a `code` field) without changing either. The wrappers call
     // pino's own method with `this`, so children of this logger keep their bindings.
     type LogFn = (this: Logger, o: object | string, msg?: string) => void;
@@ -82,6 +83,9 @@ export class Daemon {
           if (typeof o === "string") {
             const e = /^\S+: ([A-Z][A-Z0-9_]+) \(/.exec(o);
             if (e) m.ofErrors.inc({ switch: name, error: e[1]! });
+          } else if (typeof (o as { ofError?: unknown }).ofError === "string") {
+            // An error the connection answered itself (connmgr: a request the codec refused).
+            m.ofErrors.inc({ switch: name, error: (o as { ofError: string }).ofError });
           } else if (typeof (o as { code?: unknown }).code === "string") {
             m.p4rtErrors.inc({ switch: name, code: (o as { code: string }).code });
           }

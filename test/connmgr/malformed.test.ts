@@ -2,6 +2,7 @@
 // is answered with OFPT_ERROR quoting the request, and the connection stays open.
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnManager } from "../../src/connmgr/conn-manager.js";
+import type { Logger } from "../../src/connmgr/logger.js";
 import { echoRequest, errorOf, header, OFPT, RawClient, ScriptedEndpoint } from "./helpers.js";
 
 let manager: ConnManager | undefined;
@@ -13,9 +14,18 @@ afterEach(async () => {
   manager = undefined;
 });
 
+/** Every log line connmgr writes, level first. */
+const lines: [string, object, string][] = [];
+const logger: Logger = {
+  info: (f, m) => void lines.push(["info", f, m]),
+  warn: (f, m) => void lines.push(["warn", f, m]),
+  debug: (f, m) => void lines.push(["debug", f, m]),
+};
+
 async function setup() {
+  lines.length = 0;
   const endpoint = new ScriptedEndpoint();
-  manager = new ConnManager(endpoint);
+  manager = new ConnManager(endpoint, { logger });
   const listener = await manager.listen({ port: 0 });
   const open = async (version: number) => {
     const c = await RawClient.connect(listener.port);
@@ -45,7 +55,7 @@ describe("malformed input", () => {
   for (const version of [0x01, 0x04]) {
     it(`an unknown message type gets BAD_REQUEST/BAD_TYPE quoting the request (version ${version})`, async () => {
       const { endpoint, open } = await setup();
-      const { client } = await open(version);
+      const { client, view } = await open(version);
       const request = header(version, 99, 100, 0xabcdef);
       for (let i = 8; i < 100; i++) request[i] = i;
       client.send(request);
@@ -60,17 +70,22 @@ describe("malformed input", () => {
       client.send(echoRequest(version, 10));
       expect((await client.next(OFPT.ECHO_REPLY)).xid).toBe(10);
       expect(endpoint.attempts).toEqual([]);
+      // Logged once, with the connection, the error and the request.
+      const logged = lines.filter(([, f]) => "ofError" in f);
+      expect(logged).toEqual([["info", { conn: view.name, ofError: "BAD_REQUEST_BAD_TYPE", requestType: 99, xid: 0xabcdef }, expect.stringMatching(/^\S+: BAD_REQUEST_BAD_TYPE \(/)]]);
+      expect(logged[0]![2].startsWith(`${view.name}: `)).toBe(true);
     });
   }
 
   it("a message of another version after HELLO gets BAD_REQUEST/BAD_VERSION", async () => {
     const { endpoint, open } = await setup();
-    const { client } = await open(0x04);
+    const { client, view } = await open(0x04);
     const request = header(0x01, 18, 8, 33); // an OF1.0 barrier on a 1.3 connection
     client.send(request);
     const err = await client.next(OFPT.ERROR);
     expect(err.xid).toBe(33);
     expect(errorOf(err)).toMatchObject({ type: 1, code: 0 });
     expect(endpoint.attempts).toEqual([]);
+    expect(lines.filter(([, f]) => "ofError" in f).map(([, f]) => f)).toEqual([{ conn: view.name, ofError: "BAD_REQUEST_BAD_VERSION", requestType: 18, xid: 33 }]);
   });
 });

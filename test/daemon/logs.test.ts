@@ -1,9 +1,10 @@
 // ofp4's JSON log lines: every line of a run (start-up at debug level with the embedded sim's
-// own lines, OpenFlow traffic and a refused request, ofp4ctl commands, a controller leaving,
-// SIGTERM; and a failed start) is one JSON object with no key twice. pino writes its own `pid`
+// own lines, OpenFlow traffic and refused requests, ofp4ctl commands, a controller leaving,
+// SIGTERM; and a failed start) is one JSON object with no key twice, and each OpenFlow error
+// sent (by the core or by connmgr itself) is logged once with the switch and the connection. pino writes its own `pid`
 // on every line, so a field of ours named `pid` (the embedded sim's is `simPid`) would repeat it.
 
-import { createServer, type Server } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { ctl, ensureBuilt, ofctl, runOfp4, startDaemon, tempDir, type Proc } from "../cli/process.js";
@@ -46,6 +47,29 @@ function duplicateKeys(text: string): string[] {
   return dups;
 }
 
+/** Sends one OpenFlow 1.3 message of an unknown type (99, xid 7) and waits for the ERROR. */
+function unknownMessage(address: string): Promise<void> {
+  const i = address.lastIndexOf(":");
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)) }, () => {
+      s.write(Uint8Array.of(0x04, 0, 0, 8, 0, 0, 0, 1, 0x04, 99, 0, 8, 0, 0, 0, 7));
+    });
+    let buf = Buffer.alloc(0);
+    s.on("data", (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      while (buf.length >= 8 && buf.length >= buf.readUInt16BE(2)) {
+        if (buf[1] === 1) {
+          s.destroy();
+          resolve();
+          return;
+        }
+        buf = buf.subarray(buf.readUInt16BE(2));
+      }
+    });
+    s.once("error", reject);
+  });
+}
+
 function checkLines(stdout: string): number {
   const lines = stdout.split("\n").filter((l) => l !== "");
   for (const line of lines) {
@@ -70,8 +94,16 @@ describe("ofp4's log", () => {
     const of = `tcp:${d.openflow}`;
     expect((await ofctl("-O", "OpenFlow13", "add-flow", of, "priority=5,in_port=1,actions=output:2")).code).toBe(0);
     expect((await ofctl("-O", "OpenFlow13", "add-flow", of, "table=200,actions=drop")).code).not.toBe(0); // refused: an error logged
+    await unknownMessage(d.openflow); // refused by connmgr itself: BAD_REQUEST_BAD_TYPE
     for (const cmd of [["show", "br0"], ["stats", "br0"], ["dump-entries", "br0"], ["show", "nope"]]) await ctl(d.socket, ...cmd);
     expect(await d.proc.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+    // Each OpenFlow error sent is logged once, with the switch and the connection.
+    for (const name of ["FLOW_MOD_FAILED_BAD_TABLE_ID", "BAD_REQUEST_BAD_TYPE"]) {
+      const logged = d.proc.records.filter((r) => r.msg.includes(name));
+      expect(logged, name).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ switch: "br0", msg: expect.stringMatching(new RegExp(`^tcp:127\\.0\\.0\\.1:\\d+: ${name} \\(`)) });
+    }
+    expect(d.proc.records.find((r) => r.msg.includes("BAD_REQUEST_BAD_TYPE"))).toMatchObject({ ofError: "BAD_REQUEST_BAD_TYPE", requestType: 99, xid: 7 });
     // The embedded sim's line carries its pid as simPid beside pino's own pid.
     const simLine = d.proc.stdout.split("\n").find((l) => l.includes('"simPid"'))!;
     expect(simLine).toMatch(/"pid":\d+,.*"simPid":\d+/);
