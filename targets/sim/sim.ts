@@ -43,7 +43,10 @@ export interface Sim {
   inject(port: number, frame: Uint8Array): void;
   /** Listens to frames emitted on front-panel ports; returns the unsubscribe function. */
   onEmit(listener: (port: number, frame: Uint8Array) => void): () => void;
+  /** Records a port's operational status; as on bmv2, frames still flow through a port that is down. */
   setPortUp(port: number, up: boolean): void;
+  /** Ports whose operational status is down. */
+  portsDown(): number[];
   /** Ends every StreamChannel with UNAVAILABLE (the "drop the stream" knob). */
   dropStreams(): void;
   /** Loses all state — pipeline, entries, groups, counters — and drops the streams. */
@@ -73,7 +76,6 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   const listeners = new Set<(port: number, frame: Uint8Array) => void>();
 
   const emit = (port: number, frame: Uint8Array): void => {
-    if (down.has(port)) return;
     dataplane?.emitted(port, frame);
     for (const l of listeners) l(port, frame);
   };
@@ -88,10 +90,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     }
   };
 
-  const inject = (port: number, frame: Uint8Array): void => {
-    if (down.has(port)) return;
-    run(port, frame);
-  };
+  const inject = (port: number, frame: Uint8Array): void => run(port, frame);
 
   const p4rt = new P4RuntimeService({
     device,
@@ -108,6 +107,8 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   const p4runtimeAddress = await bind(server, options.p4runtimeAddress ?? "127.0.0.1:0");
   log(`sim: P4Runtime listening on ${p4runtimeAddress} (device ${device.deviceId})`);
 
+  // Recorded only: bmv2 1.15.5 keeps receiving and emitting on a port whose operational status
+  // is DOWN (test/conformance), and so does the sim.
   const setPortUp = (port: number, up: boolean): void => {
     if (up) down.delete(port);
     else down.add(port);
@@ -144,6 +145,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       return () => listeners.delete(listener);
     },
     setPortUp,
+    portsDown: () => [...down].sort((a, b) => a - b),
     dropStreams: () => p4rt.dropStreams(),
     restart: () => {
       p4rt.dropStreams();
