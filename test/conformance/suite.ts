@@ -445,6 +445,21 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         expect((await ctx.client.read([{ tableEntry: {} }])).entities).toHaveLength(1);
         expect((await write([update(DELETE, e)])).code).toBe(0);
       });
+      test("arbitration for a device the switch does not have", async () => {
+        const s = stream();
+        s.arbitrate(50n, 7n);
+        const first = await Promise.race([s.next().then((m) => (m ? { arbitration: arb(m).code } : { ended: "no message" })), s.ended.then((code) => ({ ended: code }))]);
+        expect(first).toEqual({ arbitration: 0 });
+        // Arbitration is per device: device 0 still has no primary.
+        expect((await write([update(INSERT, l2Entry(1, undefined, 1, fwd(2)))])).code).toBe(0);
+        expect((await ctx.client.write([update(INSERT, l2Entry(2, undefined, 1, fwd(2)))], { deviceId: 7n, electionId: 50n })).code).toBe(9);
+      });
+      test("Write, Read and Get for a device_id the switch does not have", async () => {
+        const w = await ctx.client.write([update(INSERT, l2Entry(1, undefined, 1, fwd(2)))], { deviceId: 7n });
+        const r = await ctx.client.read([{ tableEntry: {} }], 7n);
+        const g = await ctx.client.getConfig(0, 7n);
+        expect({ write: w.code, read: r.code, get: g.code }).toEqual({ write: 9, read: 9, get: 9 });
+      });
       test("a 17th stream on one device is ended with RESOURCE_EXHAUSTED", async () => {
         for (let i = 1; i <= 16; i++) {
           const s = stream();
@@ -784,6 +799,11 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         const pktOnly = r.entities.filter((e) => e.counterEntry!.counterId === ID.pkt_only);
         expect({ n: r.entities.length, portRx, pktOnly: pktOnly.length }).toEqual({ n: 12, portRx: [0, 1, 2, 3, 4, 5, 6, 7], pktOnly: 4 });
       });
+      test("a PACKETS counter reads back only its packet count", async () => {
+        expect((await write([update(MODIFY, { counterEntry: { counterId: ID.pkt_only, index: { index: 1n }, data: { packetCount: 3n, byteCount: 30n } } })])).code).toBe(0);
+        const d = (await ctx.client.read([{ counterEntry: { counterId: ID.pkt_only, index: { index: 1n } } }])).entities[0]!.counterEntry!.data!;
+        expect({ packets: d.packetCount, bytes: d.byteCount ?? 0n }).toEqual({ packets: 3n, bytes: 0n });
+      });
       test("one counter without index reads all its cells; with an index, that cell", async () => {
         expect((await ctx.client.read([{ counterEntry: { counterId: ID.pkt_only } }])).entities).toHaveLength(4);
         const r = await ctx.client.read([{ counterEntry: { counterId: ID.port_rx, index: { index: 5n } } }]);
@@ -994,6 +1014,16 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         controller.packetOut(f, [{ metadataId: 1, value: b(6) }]);
         const got = await dp.collect(1, ctx.target.quietMs);
         expect(got.map((m) => [m.port, hex(m.packet)])).toEqual([[6, hex(f)]]);
+      });
+      test("a PacketOut with an unknown metadata id or a too-wide value is dropped; the stream stays; a left-padded value is accepted", async () => {
+        const dp = dataplane();
+        controller.packetOut(f, [{ metadataId: 9, value: b(6) }]);
+        controller.packetOut(f, [{ metadataId: 1, value: b(2, 0) }]);
+        controller.packetOut(f, [{ metadataId: 1, value: b(0, 0, 5) }]);
+        const got = await dp.collect(1, ctx.target.quietMs);
+        expect(got.map((m) => m.port)).toEqual([5]);
+        expect(controller.pending).toBe(0);
+        expect((await write([update(INSERT, l2Entry(3, undefined, 1, fwd(4)))], 1n)).code).toBe(0);
       });
       test("a PacketOut from a backup is dropped", async () => {
         const dp = dataplane();

@@ -124,9 +124,9 @@ export class TestClient {
     return err ? err.code : 0;
   }
 
-  async getConfig(responseType = 0): Promise<{ code: number; config?: p4.v1.GetForwardingPipelineConfigResponse }> {
+  async getConfig(responseType = 0, deviceId = 0n): Promise<{ code: number; config?: p4.v1.GetForwardingPipelineConfigResponse }> {
     const { err, res } = await call(this.unary<p4.v1.IGetForwardingPipelineConfigRequest, p4.v1.GetForwardingPipelineConfigResponse>("GetForwardingPipelineConfig"), {
-      deviceId: 0n,
+      deviceId,
       responseType,
     });
     return err ? { code: err.code } : { code: 0, config: res! };
