@@ -12,6 +12,7 @@ import type { DaemonConfig, SwitchConfig } from "./config.js";
 import { DataplaneTap } from "./dataplane-tap.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
+import { pipelineFiles } from "./pipeline.js";
 import { startSwitch, type RunningSwitch } from "./switch.js";
 
 /** Where the admin socket is when the config does not say. */
@@ -48,8 +49,11 @@ export class Daemon {
   async #start(): Promise<void> {
     const log = this.log;
     if (this.config.metrics !== undefined) this.metrics = new Metrics(() => [...this.switches.values()].map((e) => e.running));
-    for (const sc of this.config.switches) {
-      const running = await startSwitch(sc, this.#switchLog(sc));
+    // Every switch's pipeline files are checked before any switch starts: a missing or bad file
+    // stops start-up with nothing started.
+    const files = this.config.switches.map((sc) => pipelineFiles(sc));
+    for (const [i, sc] of this.config.switches.entries()) {
+      const running = await startSwitch(sc, this.#switchLog(sc), files[i]);
       const tap = running.dataplaneAddress !== undefined ? new DataplaneTap(running.dataplaneAddress, sc.deviceId) : undefined;
       this.switches.set(sc.name, { running, tap });
       this.metrics?.watch(running);

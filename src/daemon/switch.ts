@@ -14,7 +14,7 @@ import type { SwitchConfig, TlsConfig } from "./config.js";
 import type { EmbeddedSim } from "./embedded-sim.js";
 import type { Logger } from "./log.js";
 import { userPath } from "./paths.js";
-import { pipelineFiles } from "./pipeline.js";
+import { pipelineFiles, type PipelineFiles } from "./pipeline.js";
 import { startTarget } from "./target.js";
 
 export interface RunningSwitch {
@@ -67,15 +67,15 @@ function constructFailure(address: string, deviceId: bigint, pipeline: string, e
   return `P4Runtime target ${address}: ${first}`;
 }
 
-/** Starts one switch; `log` is the switch's own logger (bound to its name). */
-export async function startSwitch(config: SwitchConfig, log: Logger): Promise<RunningSwitch> {
+/** Starts one switch; `log` is the switch's own logger (bound to its name); `checked` its pipeline files if already checked. */
+export async function startSwitch(config: SwitchConfig, log: Logger, checked?: PipelineFiles): Promise<RunningSwitch> {
   const slog = log;
   const cleanup: (() => Promise<void> | void)[] = [];
   const undo = async (): Promise<void> => {
     for (const f of cleanup.reverse()) await f();
   };
   try {
-    const files = pipelineFiles(config);
+    const files = checked ?? pipelineFiles(config);
     const target = await startTarget(config, files, slog);
     cleanup.push(() => target.stop());
     const { p4runtimeAddress, dataplaneAddress, sim } = target;

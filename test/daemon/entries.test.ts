@@ -34,8 +34,8 @@ test("dump-entries marks orphan and foreign entries; primary again, ofp4 removes
     expect((await other.connect()).isPrimary).toBe(true);
     const [own] = (await other.readAll([{ tableEntry: {} }])).map((e) => e.tableEntry!).filter((e) => !e.isDefaultAction);
     expect(own!.metadata?.length ?? 0).toBeGreaterThan(0);
-    const foreign = { ...own!, priority: own!.priority + 5, metadata: undefined };
-    const orphan = { ...own!, priority: own!.priority + 7 };
+    const foreign = { ...own!, priority: (own!.priority ?? 0) + 5, metadata: undefined };
+    const orphan = { ...own!, priority: (own!.priority ?? 0) + 7 };
     const statuses = await other.write([
       { type: p4.v1.Update.Type.INSERT, entity: { tableEntry: foreign } },
       { type: p4.v1.Update.Type.INSERT, entity: { tableEntry: orphan } },

@@ -76,3 +76,19 @@ test("a mapping file naming a table the P4Info lacks is one line naming file and
   const r = await failing(["--mapping", f]);
   expect(r).toEqual({ code: 1, stderr: `ofp4: mapping file ${f}: tables[0]: the P4Info has no table "ingress.no_such_table"\n` });
 });
+
+test("a bad mapping file of the second switch stops start-up before the first switch's sim starts", async () => {
+  const yaml = join(tempDir(), "ofp4.yaml");
+  writeFileSync(
+    yaml,
+    `switches:
+  - { name: a, p4runtime: "127.0.0.1:0", controllers: [{ listen: "127.0.0.1:0" }] }
+  - { name: b, p4runtime: "127.0.0.1:0", device_id: 2, mapping: /nonexistent/b.mapping.json, controllers: [{ listen: "127.0.0.1:0" }] }
+`,
+  );
+  const p = runOfp4(["start", "--log-format", "json", "--admin-socket", join(tempDir(), "ctl"), "--config", yaml]);
+  started.push(p);
+  expect((await p.exited).code).toBe(1);
+  expect(p.stderr).toBe("ofp4: mapping file /nonexistent/b.mapping.json does not exist\n");
+  expect(p.records.some((r) => "simPid" in r)).toBe(false);
+});
