@@ -166,8 +166,12 @@ interface EntryState {
   installed: boolean;
   /** The multicast group the installed entry sends to. */
   installedGroup: MulticastGroup | undefined;
+  /** The rule's counts: what the target counted, kept across a target that lost its counters. */
   packets: bigint;
   bytes: bigint;
+  /** The entry's direct counter as last read from the target. */
+  rawPackets: bigint;
+  rawBytes: bigint;
   lastUsed: number | undefined;
   busy: boolean;
   /** The OpenFlow request of the operation in flight (for the log line of a P4Runtime error). */
@@ -725,6 +729,8 @@ export class OffloadProvider implements Provider {
       if (!op.resetCounts) {
         st.packets = victim.packets;
         st.bytes = victim.bytes;
+        st.rawPackets = victim.rawPackets;
+        st.rawBytes = victim.rawBytes;
         st.lastUsed = victim.lastUsed;
       }
       this.#unindex(victim);
@@ -752,6 +758,10 @@ export class OffloadProvider implements Provider {
       st.installed = true;
       st.installedGroup = group;
       st.busy = false;
+      if (op.resetCounts) {
+        // A poll may have read the replaced entry's counter before the reset landed.
+        st.packets = st.bytes = st.rawPackets = st.rawBytes = 0n;
+      }
       if (old) this.#releaseGroup(old.id);
       op.complete();
     };
@@ -786,7 +796,7 @@ export class OffloadProvider implements Provider {
     st.busy = true;
     st.origin = originOf(op);
     if (mayPacketIn(rule.instructions)) this.#toController[st.table.ofTable]!.add(st);
-    const saved = { packets: st.packets, bytes: st.bytes };
+    const saved = { packets: st.packets, bytes: st.bytes, rawPackets: st.rawPackets, rawBytes: st.rawBytes };
     const succeed = (): void => {
       const old = st.installedGroup;
       st.installed = true;
@@ -795,6 +805,8 @@ export class OffloadProvider implements Provider {
       if (op.resetCounts) {
         st.packets = 0n;
         st.bytes = 0n;
+        st.rawPackets = 0n;
+        st.rawBytes = 0n;
       }
       if (old) this.#releaseGroup(old.id);
       op.complete();
@@ -804,6 +816,8 @@ export class OffloadProvider implements Provider {
       st.busy = false;
       st.packets = saved.packets;
       st.bytes = saved.bytes;
+      st.rawPackets = saved.rawPackets;
+      st.rawBytes = saved.rawBytes;
       if (group) this.#releaseGroup(group.id);
       op.complete(error);
       this.#refreshPacketIn(st);
@@ -952,7 +966,7 @@ export class OffloadProvider implements Provider {
   }
 
   #newState(rule: Rule, key: string, plan: EntryPlan): EntryState {
-    return { rule, key, table: plan.table, installed: false, installedGroup: undefined, packets: 0n, bytes: 0n, lastUsed: undefined, busy: false, origin: undefined };
+    return { rule, key, table: plan.table, installed: false, installedGroup: undefined, packets: 0n, bytes: 0n, rawPackets: 0n, rawBytes: 0n, lastUsed: undefined, busy: false, origin: undefined };
   }
 
   /** The entry the target holds for an installed rule, rebuilt from the rule. */
@@ -984,9 +998,16 @@ export class OffloadProvider implements Provider {
   #counted(key: string, packets: bigint, bytes: bigint, now: number): void {
     const st = this.#byKey.get(key);
     if (!st) return;
-    if (packets !== st.packets) st.lastUsed = now;
-    st.packets = packets;
-    st.bytes = bytes;
+    // A counter that went back means the target lost it (restarted; the entry was written again):
+    // what it had counted stays in the rule's statistics, as flow counters never go back.
+    const restarted = packets < st.rawPackets || bytes < st.rawBytes;
+    const dp = restarted ? packets : packets - st.rawPackets;
+    const db = restarted ? bytes : bytes - st.rawBytes;
+    st.rawPackets = packets;
+    st.rawBytes = bytes;
+    if (dp > 0n) st.lastUsed = now;
+    st.packets += dp;
+    st.bytes += db;
   }
 
   ruleStats(rule: Rule): RuleStats {

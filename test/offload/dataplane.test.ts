@@ -149,25 +149,16 @@ describe("packet in and out", () => {
 });
 
 describe("ports", () => {
-  it("a port taken down stops emitting (target told through the dataplane service) and the core sends PORT_STATUS", async () => {
-    const c = rig.cm.connect(0x04);
-    rig.cm.submit(c, flowMod("add", { match: ipDst(2), priority: 10, instructions: applyOnly([output(2), output(3)]) }));
-    await barrier(rig, c);
+  it("a port taken down tells the target through the dataplane service and the core sends PORT_STATUS", async () => {
     await rig.provider.setPortUp(2, false);
     expect(rig.cm.asyncSent.map((a) => [a.kind, a.msg.type === "port_status" && a.msg.desc.portNo, a.msg.type === "port_status" && a.msg.desc.state])).toEqual([
       ["portStatus", 2, OFPPS.LINK_DOWN],
     ]);
-    const seen: number[] = [];
-    const off = rig.sim.onEmit((port) => seen.push(port));
-    const at3 = nextEmit(rig.sim, 3);
-    rig.sim.inject(1, udpFrame({ ipDst: 0x0a000002 }));
-    await at3;
-    off();
-    expect(seen).toEqual([3]); // the pipeline emits every copy of a frame in one go: port 2 stayed silent
+    // As on bmv2 1.15.5, the port's operational status is recorded; frames still flow (test/conformance).
+    expect(rig.sim.portsDown()).toEqual([2]);
     await rig.provider.setPortUp(2, true);
-    const at2 = nextEmit(rig.sim, 2);
-    rig.sim.inject(1, udpFrame({ ipDst: 0x0a000002 }));
-    await at2;
+    expect(rig.sim.portsDown()).toEqual([]);
+    expect(rig.cm.asyncSent.map((a) => a.msg.type === "port_status" && a.msg.desc.state)).toEqual([OFPPS.LINK_DOWN, OFPPS.LIVE]);
   });
 });
 
