@@ -43,7 +43,10 @@ export class DataplaneTap {
       this.#frames.set(port, list);
       this.#seen++;
     });
-    stream.on("error", () => undefined);
+    // The target went away (bmv2 killed or restarted): the next inject or capture opens a new stream.
+    stream.on("error", () => {
+      if (this.#stream === stream) this.#stream = undefined;
+    });
     this.#stream = stream;
   }
 
@@ -54,11 +57,13 @@ export class DataplaneTap {
 
   inject(port: number, frame: Uint8Array): void {
     const req = p4.bm.PacketStreamRequest.encode({ deviceId: this.deviceId, port, packet: frame }).finish();
+    if (!this.#stream) this.#open();
     this.#stream?.write(req);
   }
 
   /** The last frames `port` emitted (oldest first); `clear` forgets them. */
   captured(port: number, clear = false): CapturedFrame[] {
+    if (!this.#stream) this.#open();
     const list = this.#frames.get(port) ?? [];
     if (clear) this.#frames.delete(port);
     return [...list];
