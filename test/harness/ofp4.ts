@@ -45,6 +45,19 @@ export interface Ofp4StartOptions {
   extra?: readonly string[];
   /** Node flags for the ofp4 process (e.g. --max-old-space-size). */
   nodeArgs?: readonly string[];
+  /**
+   * A P4Runtime target the test started (e.g. a real bmv2) instead of the embedded sim:
+   * `--target KIND --p4runtime ADDR --device-id N --p4info --pipeline [--dataplane ADDR]`.
+   */
+  target?: {
+    kind: "bmv2";
+    p4runtime: string;
+    dataplane?: string;
+    deviceId?: number;
+    /** Defaults: p4/ofp4.p4info.txtpb and p4/ofp4.json. */
+    p4info?: string;
+    pipeline?: string;
+  };
 }
 
 export function ensureBuilt(): void {
@@ -79,8 +92,21 @@ export async function startOfp4(options: Ofp4StartOptions = {}): Promise<Ofp4Pro
     "json",
     "--admin-socket",
     socket,
-    "--p4runtime",
-    "127.0.0.1:0",
+    ...(options.target
+      ? [
+          "--target",
+          options.target.kind,
+          "--p4runtime",
+          options.target.p4runtime,
+          "--device-id",
+          String(options.target.deviceId ?? 0),
+          "--p4info",
+          options.target.p4info ?? join("p4", "ofp4.p4info.txtpb"),
+          "--pipeline",
+          options.target.pipeline ?? join("p4", "ofp4.json"),
+          ...(options.target.dataplane !== undefined ? ["--dataplane", options.target.dataplane] : []),
+        ]
+      : ["--p4runtime", "127.0.0.1:0"]),
     "--ports",
     String(options.ports ?? 4),
     ...(options.noListen ? [] : ["--listen", "127.0.0.1:0"]),
