@@ -1,4 +1,5 @@
-// Counter polling: every interval (default 1 s, and never more often than a poll takes) one wildcard Read of the direct counters of
+// Counter polling: every interval (default 1 s; and at least twice as long as the last poll took, so
+// polls take at most a third of the target's time) one wildcard Read of the direct counters of
 // every mapped table and of the port_rx / port_tx indirect counters; each direct counter value
 // is handed to the owner by table entry key, port counters are cached here. Promises one poll
 // at a time, a `fresh()` that resolves after a poll that started after the call, and never
@@ -46,12 +47,13 @@ export class CounterPoller {
   ) {}
 
   /**
-   * Polls every intervalMs, measured from the end of the previous poll, and never more often
-   * than the last poll took (a 3 s poll of a million entries leaves the target 3 s of rest).
+   * Polls every intervalMs, measured from the end of the previous poll, and leaves the target
+   * at least twice the last poll's time of rest (a 1 s poll of 100,000 entries, 2 s of rest for
+   * the writes competing with it). On-demand polls (fresh()) are not held back.
    */
   start(): void {
     if (this.#timer || this.intervalMs <= 0 || this.#stopped) return;
-    const delay = Math.max(this.intervalMs, this.#lastMs);
+    const delay = Math.max(this.intervalMs, 2 * this.#lastMs);
     this.#timer = setTimeout(() => {
       void this.poll().then(() => {
         this.#timer = undefined;

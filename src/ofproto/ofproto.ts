@@ -66,7 +66,12 @@ export interface OfprotoOptions {
   readonly log?: CoreLog;
 }
 
-export const DEFAULT_MAX_PENDING_GROUPS = 50;
+/**
+ * 1000: enough op groups in flight for the provider to fill several large P4Runtime Writes at
+ * once (400 updates each) and overlap its work with the target's; 50 made every Write carry 50
+ * updates with one in flight (bench/profiles/README.md).
+ */
+export const DEFAULT_MAX_PENDING_GROUPS = 1000;
 
 /** OFPC_FRAG_* of set_config: how IP fragments are handled. */
 export type FragHandling = "normal" | "drop";
