@@ -362,7 +362,9 @@ export class Device implements ForwardingState {
     if (type === UpdateType.INSERT) return status(Code.INVALID_ARGUMENT, "Counter entries cannot be inserted, only modified");
     if (!ce.index) return status(Code.UNIMPLEMENTED, "Writing every cell of a counter at once is not supported");
     const index = Number(ce.index.index ?? 0n);
-    if (index < 0 || index >= c.value.size) return status(Code.INVALID_ARGUMENT, `Index ${index} is out of range for counter '${c.value.name}'`);
+    if (index < 0) return status(Code.INVALID_ARGUMENT, `Negative counter index ${index}`);
+    // bmv2 refuses a cell past the counter's size in the target: UNKNOWN, as for a full table.
+    if (index >= c.value.size) return status(Code.UNKNOWN, `Error when writing counter '${c.value.name}' in target: index ${index} out of range`);
     // PI quirk: DELETE zeroes the cell.
     c.value.cells.packets[index] = type === UpdateType.DELETE ? 0 : Number(ce.data?.packetCount ?? 0n);
     c.value.cells.bytes[index] = type === UpdateType.DELETE ? 0 : Number(ce.data?.byteCount ?? 0n);
@@ -469,7 +471,7 @@ export class Device implements ForwardingState {
       if (req.index) {
         const index = Number(req.index.index ?? 0n);
         if (index < 0) return status(Code.INVALID_ARGUMENT, `Negative counter index ${index}`);
-        if (index >= size) return status(Code.INVALID_ARGUMENT, `Index ${index} is out of range for counter '${c.value.name}'`);
+        if (index >= size) return status(Code.UNKNOWN, `Error when reading counter '${c.value.name}' from target: index ${index} out of range`);
         out.push({ counterEntry: { counterId: cid, index: { index: BigInt(index) }, data: counterData(unit, cells.packets[index]!, cells.bytes[index]!) } });
         continue;
       }

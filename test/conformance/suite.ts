@@ -647,6 +647,35 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
       test("default entry MODIFY with a missing param: INVALID_ARGUMENT", async () => {
         expect(await one(update(MODIFY, entry(ID.t_l2, [], { actionId: ID.fwd }, { isDefaultAction: true })))).toBe(3);
       });
+      test("default entry MODIFY with a @defaultonly action: OK", async () => {
+        expect(await one(update(MODIFY, entry(ID.t_l2, [], drop, { isDefaultAction: true })))).toBe(0);
+        const r = await ctx.client.read([{ tableEntry: { tableId: ID.t_l2, isDefaultAction: true } }]);
+        expect(r.entities.map((e) => e.tableEntry!.action!.action!.actionId)).toEqual([ID.drop]);
+      });
+      test("direct counter MODIFY of a missing entry: INVALID_ARGUMENT", async () => {
+        const key = l2Entry(9, undefined, 1, undefined).tableEntry!;
+        expect(await one(update(MODIFY, { directCounterEntry: { tableEntry: key, data: { packetCount: 1n } } }))).toBe(3);
+      });
+      test("counter cell past the counter's size: UNKNOWN on write (the target refuses it), and on read", async () => {
+        const w = await one(update(MODIFY, { counterEntry: { counterId: ID.port_rx, index: { index: 8n }, data: { packetCount: 1n } } }));
+        const r = (await ctx.client.read([{ counterEntry: { counterId: ID.port_rx, index: { index: 8n } } }])).code;
+        expect({ write: w, read: r }).toEqual({ write: 2, read: 2 });
+      });
+      test("unknown counter id: INVALID_ARGUMENT on write and read", async () => {
+        expect(await one(update(MODIFY, { counterEntry: { counterId: 0x12000077, index: { index: 1n }, data: { packetCount: 1n } } }))).toBe(3);
+        expect((await ctx.client.read([{ counterEntry: { counterId: 0x12000077 } }])).code).toBe(3);
+      });
+      test("counter_data on INSERT sets the entry's direct counter", async () => {
+        expect(await one(update(INSERT, l2Entry(1, undefined, 1, fwd(2), { counterData: { packetCount: 6n, byteCount: 60n } })))).toBe(0);
+        const d = (await ctx.client.read([{ directCounterEntry: { tableEntry: l2Entry(1, undefined, 1, undefined).tableEntry } }])).entities[0]!.directCounterEntry!.data!;
+        expect([d.packetCount, d.byteCount]).toEqual([6n, 60n]);
+      });
+      test("MODIFY of an entry's idle timeout", async () => {
+        expect(await one(update(INSERT, l2Entry(1, undefined, 1, fwd(2), { idleTimeoutNs: 60_000_000_000n })))).toBe(0);
+        expect(await one(update(MODIFY, l2Entry(1, undefined, 1, fwd(3), { idleTimeoutNs: 30_000_000_000n })))).toBe(0);
+        const te = (await ctx.client.read([{ tableEntry: { tableId: ID.t_l2 } }])).entities[0]!.tableEntry!;
+        expect(te.idleTimeoutNs).toBe(30_000_000_000n);
+      });
       test("empty entity: UNKNOWN", async () => {
         expect(await one({ type: INSERT, entity: {} })).toBe(2);
       });
