@@ -19,16 +19,26 @@ export function toBigInt(bytes: Uint8Array): bigint {
 
 /** Number of significant bits of the big-endian value in `bytes` (0 for zero). */
 export function significantBits(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (b !== 0) return (bytes.length - i - 1) * 8 + (32 - Math.clz32(b));
+  return significantBitsIn(bytes, 0, bytes.length);
+}
+
+/** significantBits of the value in bytes [start, end) of `buf`. */
+export function significantBitsIn(buf: Uint8Array, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    if (b !== 0) return (end - i - 1) * 8 + (32 - Math.clz32(b));
   }
   return 0;
 }
 
 /** True when the value fits in `bitwidth` bits (PI: wider → INVALID_ARGUMENT). */
 export function fitsWidth(bytes: Uint8Array, bitwidth: number): boolean {
-  return significantBits(bytes) <= bitwidth;
+  return significantBitsIn(bytes, 0, bytes.length) <= bitwidth;
+}
+
+/** fitsWidth of the value in bytes [start, end) of `buf`. */
+export function fitsWidthIn(buf: Uint8Array, start: number, end: number, bitwidth: number): boolean {
+  return significantBitsIn(buf, start, end) <= bitwidth;
 }
 
 /** Canonical bytestring of an unsigned integer: shortest big-endian, zero = 0x00. */

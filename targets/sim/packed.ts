@@ -26,16 +26,21 @@ export function layoutOf(bitwidths: readonly number[]): Layout {
 }
 
 /** Copies big-endian `bytes` (that fit in `w` bytes once leading zeros are dropped) right-aligned. */
-export function putBytes(buf: Buffer, off: number, w: number, bytes: Uint8Array): void {
+export function putBytes(buf: Uint8Array, off: number, w: number, bytes: Uint8Array): void {
+  putRange(buf, off, w, bytes, 0, bytes.length);
+}
+
+/** putBytes of the value in bytes [start, end) of `src`. */
+export function putRange(buf: Uint8Array, off: number, w: number, src: Uint8Array, start: number, end: number): void {
   // Byte loops: fields are a few bytes, where set()/fill() cost more than the copy.
-  const n = bytes.length;
+  const n = end - start;
   if (n >= w) {
-    const from = n - w;
-    for (let i = 0; i < w; i++) buf[off + i] = bytes[from + i]!;
+    const from = end - w;
+    for (let i = 0; i < w; i++) buf[off + i] = src[from + i]!;
   } else {
     const pad = w - n;
     for (let i = 0; i < pad; i++) buf[off + i] = 0;
-    for (let i = 0; i < n; i++) buf[off + pad + i] = bytes[i]!;
+    for (let i = 0; i < n; i++) buf[off + pad + i] = src[start + i]!;
   }
 }
 
@@ -66,6 +71,26 @@ export function isZero(buf: Uint8Array, off: number, w: number): boolean {
   return true;
 }
 
+/** True when a field holds the all-ones value of a `bits`-wide field (what putOnes writes). */
+export function isOnes(buf: Uint8Array, off: number, w: number, bits: number): boolean {
+  const extra = w * 8 - bits;
+  const first = extra > 0 ? 0xff >> extra : 0xff;
+  if (buf[off] !== first) return false;
+  for (let i = off + 1; i < off + w; i++) if (buf[i] !== 0xff) return false;
+  return true;
+}
+
+/** Sign of the big-endian comparison of two equal-width fields. */
+export function compareFields(a: Uint8Array, b: Uint8Array, off: number, w: number): number {
+  for (let i = off; i < off + w; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
+}
+
+/** Writes zeros over a field. */
+export function putZeros(buf: Uint8Array, off: number, w: number): void {
+  for (let i = off; i < off + w; i++) buf[i] = 0;
+}
+
 /** Number of one bits in a field. */
 export function popcountBytes(buf: Uint8Array, off: number, w: number): number {
   let n = 0;
@@ -80,15 +105,15 @@ export function popcountBytes(buf: Uint8Array, off: number, w: number): number {
 }
 
 /** Writes the all-ones mask of a `bits`-wide field. */
-export function putOnes(buf: Buffer, off: number, w: number, bits: number): void {
-  buf.fill(0xff, off, off + w);
+export function putOnes(buf: Uint8Array, off: number, w: number, bits: number): void {
+  for (let i = off; i < off + w; i++) buf[i] = 0xff;
   const extra = w * 8 - bits;
   if (extra > 0) buf[off] = 0xff >> extra;
 }
 
 /** Writes the mask of the `len` high bits of a `bits`-wide field. */
-export function putPrefix(buf: Buffer, off: number, w: number, bits: number, len: number): void {
-  buf.fill(0, off, off + w);
+export function putPrefix(buf: Uint8Array, off: number, w: number, bits: number, len: number): void {
+  for (let i = off; i < off + w; i++) buf[i] = 0;
   const start = w * 8 - bits; // bit index (from the left of the field bytes) where the field starts
   for (let k = 0; k < len; k++) {
     const bit = start + k;

@@ -1,12 +1,15 @@
 // Validation of one P4Runtime TableEntry against the schema, in the order and with the
 // status codes PI/bmv2 use (../shared/p4runtime-facts.md §2.4). Produces the normalized
 // match (values and masks per field, P4Info order), the identity key and the action call.
+// Reads an entry decoded by protobufjs or by the fused decoder (update-decode.ts: byte ranges
+// of the request, packed here without intermediate objects) with one set of rules and messages.
 // Pure: it never looks at or touches the stored entries (existence is the device's check).
 import type { p4 } from "../../src/generated/proto.js";
-import { fitsWidth } from "./bitstring.js";
-import { getBig, isZero, putBytes, putOnes, putPrefix } from "./packed.js";
-import { ActionScope, MatchKind, type Schema, type TableInfo } from "./schema.js";
+import { fitsWidthIn } from "./bitstring.js";
+import { compareFields, getBig, isOnes, isZero, putOnes, putPrefix, putRange } from "./packed.js";
+import { ActionScope, MatchKind, type ActionInfo, type MatchFieldInfo, type ParamInfo, type Schema, type TableInfo } from "./schema.js";
 import { bad, Code, good, type Checked } from "./status.js";
+import { Choice, FIELD_STRIDE, PARAM_STRIDE, WireAction, WireTableEntry } from "./update-decode.js";
 
 const EMPTY = new Uint8Array();
 
@@ -18,21 +21,72 @@ export interface CheckedMatch {
   readonly priority: number;
 }
 
-/** Reused packing buffers per table and per action (checks run synchronously, one at a time). */
-const scratch = new WeakMap<object, { values: Buffer; masks: Buffer }>();
-function scratchFor(owner: object, size: number): { values: Buffer; masks: Buffer } {
-  let s = scratch.get(owner);
+/** Ids above this are looked up in the schema's maps instead of an array. */
+const DENSE_IDS = 4096;
+
+/** Items by id in an array when the ids are small (P4Info numbers fields and params from 1). */
+function denseById<T extends { readonly id: number }>(items: readonly T[]): (T | undefined)[] | undefined {
+  let max = 0;
+  for (const it of items) max = Math.max(max, it.id);
+  if (max >= DENSE_IDS) return undefined;
+  const out = new Array<T | undefined>(max + 1).fill(undefined);
+  for (const it of items) out[it.id] = it;
+  return out;
+}
+
+/**
+ * Reused state per table: packing buffers (checks run synchronously, one at a time), fields by
+ * id, and the last mask vector with its key string — most entries of a table share a few mask
+ * vectors, and reusing one string object spares building and hashing it again.
+ */
+interface TableScratch {
+  readonly values: Buffer;
+  readonly masks: Buffer;
+  /** The masks of an entry that matches no field (RANGE: the full range; others: 0). */
+  readonly dontCare: Uint8Array;
+  /** The EXACT fields (each must be matched), in P4Info order. */
+  readonly exact: readonly MatchFieldInfo[];
+  readonly byId: (MatchFieldInfo | undefined)[] | undefined;
+  lastMasks: Buffer | undefined;
+  lastMasksKey: string;
+}
+const tableScratch = new WeakMap<TableInfo, TableScratch>();
+function scratchFor(table: TableInfo): TableScratch {
+  let s = tableScratch.get(table);
   if (!s) {
-    s = { values: Buffer.alloc(size), masks: Buffer.alloc(size) };
-    scratch.set(owner, s);
+    const { size, offsets, widths } = table.layout;
+    const dontCare = new Uint8Array(size);
+    for (const f of table.fields) if (f.kind === MatchKind.RANGE) putOnes(dontCare, offsets[f.index]!, widths[f.index]!, f.bitwidth);
+    s = {
+      values: Buffer.alloc(size),
+      masks: Buffer.alloc(size),
+      dontCare,
+      exact: table.fields.filter((f) => f.kind === MatchKind.EXACT),
+      byId: denseById(table.fields),
+      lastMasks: undefined,
+      lastMasksKey: "",
+    };
+    tableScratch.set(table, s);
   }
-  s.values.fill(0);
-  s.masks.fill(0);
   return s;
 }
 
-/** Reused param packing buffers per action. */
-const paramScratch = new WeakMap<object, Buffer>();
+/** Reused param packing buffer, params by id, and the last packed params with their string, per action. */
+interface ActionScratch {
+  readonly packed: Buffer;
+  readonly byId: (ParamInfo | undefined)[] | undefined;
+  last: Buffer | undefined;
+  lastKey: string;
+}
+const actionScratch = new WeakMap<ActionInfo, ActionScratch>();
+function actionScratchFor(action: ActionInfo): ActionScratch {
+  let s = actionScratch.get(action);
+  if (!s) {
+    s = { packed: Buffer.alloc(action.layout.size), byId: denseById(action.params), last: undefined, lastKey: "" };
+    actionScratch.set(action, s);
+  }
+  return s;
+}
 
 /** "Seen" marks by index: a bit set for up to 31 indexes, an array beyond. */
 class Marks {
@@ -55,89 +109,187 @@ function describe(table: TableInfo, field: { name: string }): string {
 }
 
 /** True when some bit of `values` is set where `masks` is clear, within one field. */
-function outsideMask(values: Buffer, masks: Buffer, off: number, w: number): boolean {
+function outsideMask(values: Uint8Array, masks: Uint8Array, off: number, w: number): boolean {
   for (let i = off; i < off + w; i++) if ((values[i]! & ~masks[i]!) !== 0) return true;
   return false;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The FieldMatch choice each match kind takes. */
+function choiceOf(kind: MatchKind): Choice {
+  switch (kind) {
+    case MatchKind.EXACT:
+      return Choice.EXACT;
+    case MatchKind.LPM:
+      return Choice.LPM;
+    case MatchKind.TERNARY:
+      return Choice.TERNARY;
+    case MatchKind.RANGE:
+      return Choice.RANGE;
+    case MatchKind.OPTIONAL:
+      return Choice.OPTIONAL;
+    default:
+      return Choice.NONE;
+  }
+}
+
+/**
+ * One field match as the rules read it, whichever decoder produced it: whether the choice the
+ * field's kind needs is present, the first bytes field (value / low) as a[as, ae), the second
+ * (mask / high) as b[bs, be), and the LPM prefix length. Filled by the two front-ends of
+ * checkMatch, read by packField; module state, as checks never interleave.
+ */
+let present = false;
+let a: Uint8Array = EMPTY;
+let as = 0;
+let ae = 0;
+let b: Uint8Array = EMPTY;
+let bs = 0;
+let be = 0;
+let prefixLen = 0;
+
+/** Loads a protobufjs FieldMatch's choice for `kind` into the field-match state. */
+function loadObject(fm: p4.v1.IFieldMatch, kind: MatchKind): void {
+  let one: Uint8Array | null | undefined;
+  let two: Uint8Array | null | undefined;
+  prefixLen = 0;
+  switch (kind) {
+    case MatchKind.EXACT:
+      present = !!fm.exact;
+      one = fm.exact?.value;
+      break;
+    case MatchKind.LPM:
+      present = !!fm.lpm;
+      one = fm.lpm?.value;
+      prefixLen = fm.lpm?.prefixLen ?? 0;
+      break;
+    case MatchKind.TERNARY:
+      present = !!fm.ternary;
+      one = fm.ternary?.value;
+      two = fm.ternary?.mask;
+      break;
+    case MatchKind.RANGE:
+      present = !!fm.range;
+      one = fm.range?.low;
+      two = fm.range?.high;
+      break;
+    case MatchKind.OPTIONAL:
+      present = !!fm.optional;
+      one = fm.optional?.value;
+      break;
+    default:
+      present = false;
+  }
+  a = one ?? EMPTY;
+  as = 0;
+  ae = a.length;
+  b = two ?? EMPTY;
+  bs = 0;
+  be = b.length;
+}
+
+/** Loads the k-th field match of a fused-decoded entry for `kind` into the field-match state. */
+function loadWire(te: WireTableEntry, k: number, kind: MatchKind): void {
+  const f = te.fields;
+  present = f[k + 1] === choiceOf(kind);
+  a = te.wire;
+  as = f[k + 2]!;
+  ae = f[k + 3]!;
+  b = te.wire;
+  bs = f[k + 4]!;
+  be = f[k + 5]!;
+  prefixLen = f[k + 4]!;
+}
+
+/** Every rule on one field's match (loaded above), packing it into values and masks. */
+function packField(table: TableInfo, info: MatchFieldInfo, values: Buffer, masks: Buffer, off: number, bw: number): Checked<never> | undefined {
+  const w = info.bitwidth;
+  switch (info.kind) {
+    case MatchKind.EXACT: {
+      if (!present) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected EXACT`);
+      if (!fitsWidthIn(a, as, ae, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${describe(table, info)} is wider than ${w} bits`);
+      putRange(values, off, bw, a, as, ae);
+      putOnes(masks, off, bw, w);
+      return undefined;
+    }
+    case MatchKind.LPM: {
+      if (!present) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected LPM`);
+      const len = prefixLen;
+      if (!fitsWidthIn(a, as, ae, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${describe(table, info)} is wider than ${w} bits`);
+      if (len < 0 || len > w) return bad(Code.INVALID_ARGUMENT, `Invalid prefix length ${len} for ${describe(table, info)}`);
+      if (len === 0) return bad(Code.INVALID_ARGUMENT, `Prefix length 0 for ${describe(table, info)}: a don't-care match must be omitted`);
+      putRange(values, off, bw, a, as, ae);
+      putPrefix(masks, off, bw, w, len);
+      if (outsideMask(values, masks, off, bw)) return bad(Code.INVALID_ARGUMENT, `LPM value of ${describe(table, info)} has bits set past its prefix length ${len}`);
+      return undefined;
+    }
+    case MatchKind.TERNARY: {
+      if (!present) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected TERNARY`);
+      if (!fitsWidthIn(a, as, ae, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${describe(table, info)} is wider than ${w} bits`);
+      if (!fitsWidthIn(b, bs, be, w)) return bad(Code.INVALID_ARGUMENT, `Mask of ${describe(table, info)} is wider than ${w} bits`);
+      putRange(values, off, bw, a, as, ae);
+      putRange(masks, off, bw, b, bs, be);
+      if (isZero(masks, off, bw)) return bad(Code.INVALID_ARGUMENT, `Zero ternary mask for ${describe(table, info)}: a don't-care match must be omitted`);
+      if (outsideMask(values, masks, off, bw)) return bad(Code.INVALID_ARGUMENT, `Ternary value of ${describe(table, info)} has bits set outside its mask`);
+      return undefined;
+    }
+    case MatchKind.RANGE: {
+      if (!present) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected RANGE`);
+      if (!fitsWidthIn(a, as, ae, w) || !fitsWidthIn(b, bs, be, w)) return bad(Code.INVALID_ARGUMENT, `Range bound of ${describe(table, info)} is wider than ${w} bits`);
+      putRange(values, off, bw, a, as, ae);
+      putRange(masks, off, bw, b, bs, be);
+      if (compareFields(values, masks, off, bw) > 0) return bad(Code.INVALID_ARGUMENT, `Range of ${describe(table, info)} has low > high`);
+      if (isZero(values, off, bw) && isOnes(masks, off, bw, w)) {
+        return bad(Code.INVALID_ARGUMENT, `Full range for ${describe(table, info)}: a don't-care match must be omitted`);
+      }
+      return undefined;
+    }
+    case MatchKind.OPTIONAL: {
+      if (!present) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected OPTIONAL`);
+      if (!fitsWidthIn(a, as, ae, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${describe(table, info)} is wider than ${w} bits`);
+      putRange(values, off, bw, a, as, ae);
+      putOnes(masks, off, bw, w);
+      return undefined;
+    }
+    default:
+      return bad(Code.INVALID_ARGUMENT, `Unsupported match kind for ${describe(table, info)}`);
+  }
 }
 
 /** The match and priority of an entry: every rule on fields, kinds, widths and priority. */
 export function checkMatch(table: TableInfo, entry: p4.v1.ITableEntry): Checked<CheckedMatch> {
   const layout = table.layout;
-  const { values, masks } = scratchFor(table, layout.size);
+  const s = scratchFor(table);
+  const { values, masks, byId } = s;
+  // Every field a don't-care to begin with; each field match below overwrites its own bytes.
+  values.fill(0);
+  masks.set(s.dontCare);
   const seen = new Marks(table.fields.length);
-  for (const fm of entry.match ?? []) {
-    const info = table.fieldsById.get(fm.fieldId ?? 0);
-    if (!info) return bad(Code.INVALID_ARGUMENT, `Unknown match field id ${fm.fieldId ?? 0} for table '${table.name}'`);
+  const wire = entry instanceof WireTableEntry ? entry : undefined;
+  const objects = wire ? undefined : (entry.match ?? []);
+  const n = wire ? wire.fieldCount : objects!.length;
+  for (let i = 0; i < n; i++) {
+    const fm = objects?.[i];
+    const fieldId = wire ? wire.fields[i * FIELD_STRIDE]! : (fm!.fieldId ?? 0);
+    const info = byId ? byId[fieldId] : table.fieldsById.get(fieldId);
+    if (!info) return bad(Code.INVALID_ARGUMENT, `Unknown match field id ${fieldId} for table '${table.name}'`);
     if (seen.has(info.index)) return bad(Code.INVALID_ARGUMENT, `Duplicate match for ${describe(table, info)}`);
     seen.add(info.index);
-    const w = info.bitwidth;
-    const off = layout.offsets[info.index]!;
-    const bw = layout.widths[info.index]!;
-    switch (info.kind) {
-      case MatchKind.EXACT: {
-        if (!fm.exact) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected EXACT`);
-        const v = fm.exact.value ?? EMPTY;
-        if (!fitsWidth(v, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${describe(table, info)} is wider than ${w} bits`);
-        putBytes(values, off, bw, v);
-        putOnes(masks, off, bw, w);
-        break;
-      }
-      case MatchKind.LPM: {
-        if (!fm.lpm) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected LPM`);
-        const v = fm.lpm.value ?? EMPTY;
-        const len = fm.lpm.prefixLen ?? 0;
-        if (!fitsWidth(v, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${describe(table, info)} is wider than ${w} bits`);
-        if (len < 0 || len > w) return bad(Code.INVALID_ARGUMENT, `Invalid prefix length ${len} for ${describe(table, info)}`);
-        if (len === 0) return bad(Code.INVALID_ARGUMENT, `Prefix length 0 for ${describe(table, info)}: a don't-care match must be omitted`);
-        putBytes(values, off, bw, v);
-        putPrefix(masks, off, bw, w, len);
-        if (outsideMask(values, masks, off, bw)) return bad(Code.INVALID_ARGUMENT, `LPM value of ${describe(table, info)} has bits set past its prefix length ${len}`);
-        break;
-      }
-      case MatchKind.TERNARY: {
-        if (!fm.ternary) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected TERNARY`);
-        const v = fm.ternary.value ?? EMPTY;
-        const m = fm.ternary.mask ?? EMPTY;
-        if (!fitsWidth(v, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${describe(table, info)} is wider than ${w} bits`);
-        if (!fitsWidth(m, w)) return bad(Code.INVALID_ARGUMENT, `Mask of ${describe(table, info)} is wider than ${w} bits`);
-        putBytes(values, off, bw, v);
-        putBytes(masks, off, bw, m);
-        if (isZero(masks, off, bw)) return bad(Code.INVALID_ARGUMENT, `Zero ternary mask for ${describe(table, info)}: a don't-care match must be omitted`);
-        if (outsideMask(values, masks, off, bw)) return bad(Code.INVALID_ARGUMENT, `Ternary value of ${describe(table, info)} has bits set outside its mask`);
-        break;
-      }
-      case MatchKind.RANGE: {
-        if (!fm.range) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected RANGE`);
-        const lo = fm.range.low ?? EMPTY;
-        const hi = fm.range.high ?? EMPTY;
-        if (!fitsWidth(lo, w) || !fitsWidth(hi, w)) return bad(Code.INVALID_ARGUMENT, `Range bound of ${describe(table, info)} is wider than ${w} bits`);
-        putBytes(values, off, bw, lo);
-        putBytes(masks, off, bw, hi);
-        if (Buffer.compare(values.subarray(off, off + bw), masks.subarray(off, off + bw)) > 0) return bad(Code.INVALID_ARGUMENT, `Range of ${describe(table, info)} has low > high`);
-        const full = Buffer.alloc(bw);
-        putOnes(full, 0, bw, w);
-        if (isZero(values, off, bw) && full.equals(masks.subarray(off, off + bw))) {
-          return bad(Code.INVALID_ARGUMENT, `Full range for ${describe(table, info)}: a don't-care match must be omitted`);
-        }
-        break;
-      }
-      case MatchKind.OPTIONAL: {
-        if (!fm.optional) return bad(Code.INVALID_ARGUMENT, `Wrong match kind for ${describe(table, info)}: expected OPTIONAL`);
-        const v = fm.optional.value ?? EMPTY;
-        if (!fitsWidth(v, w)) return bad(Code.INVALID_ARGUMENT, `Value of ${describe(table, info)} is wider than ${w} bits`);
-        putBytes(values, off, bw, v);
-        putOnes(masks, off, bw, w);
-        break;
-      }
-      default:
-        return bad(Code.INVALID_ARGUMENT, `Unsupported match kind for ${describe(table, info)}`);
-    }
+    if (wire) loadWire(wire, i * FIELD_STRIDE, info.kind);
+    else loadObject(fm!, info.kind);
+    const failed = packField(table, info, values, masks, layout.offsets[info.index]!, layout.widths[info.index]!);
+    a = EMPTY;
+    b = EMPTY;
+    if (failed) return failed;
   }
-  for (const info of table.fields) {
-    if (seen.has(info.index)) continue;
-    if (info.kind === MatchKind.EXACT) return bad(Code.INVALID_ARGUMENT, `Missing exact match for ${describe(table, info)}`);
-    // Range don't-care = the full range; the others are value 0, mask 0.
-    if (info.kind === MatchKind.RANGE) putOnes(masks, layout.offsets[info.index]!, layout.widths[info.index]!, info.bitwidth);
+  const exact = s.exact;
+  for (let i = 0; i < exact.length; i++) {
+    const info = exact[i]!;
+    if (!seen.has(info.index)) return bad(Code.INVALID_ARGUMENT, `Missing exact match for ${describe(table, info)}`);
   }
   const priority = entry.priority ?? 0;
   if (priority < 0) return bad(Code.INVALID_ARGUMENT, `Negative priority ${priority} for table '${table.name}'`);
@@ -147,7 +299,14 @@ export function checkMatch(table: TableInfo, entry: p4.v1.ITableEntry): Checked<
   if (!table.needsPriority && priority !== 0) {
     return bad(Code.INVALID_ARGUMENT, `Table '${table.name}' has no ternary, range or optional field: priority must be 0`);
   }
-  return good({ values: values.toString("latin1"), masks: masks.toString("latin1"), priority });
+  let masksKey: string;
+  if (s.lastMasks && equalBytes(s.lastMasks, masks, layout.size)) masksKey = s.lastMasksKey;
+  else {
+    masksKey = masks.toString("latin1");
+    s.lastMasks = Buffer.from(masks);
+    s.lastMasksKey = masksKey;
+  }
+  return good({ values: values.toString("latin1"), masks: masksKey, priority });
 }
 
 /**
@@ -175,24 +334,40 @@ export function checkAction(schema: Schema, table: TableInfo, ta: p4.v1.ITableAc
   if (!forDefault && scope === ActionScope.DEFAULT_ONLY) return bad(Code.PERMISSION_DENIED, `Action '${action.name}' is @defaultonly in table '${table.name}': it cannot be used in an entry`);
   const layout = action.layout;
   // No clearing: a successful check writes every param's full width.
-  let packed = paramScratch.get(action);
-  if (!packed) {
-    packed = Buffer.alloc(layout.size);
-    paramScratch.set(action, packed);
-  }
+  const scratch = actionScratchFor(action);
+  const { packed, byId } = scratch;
   const seen = new Marks(action.params.length);
-  for (const p of ta.action.params ?? []) {
-    const info = action.paramsById.get(p.paramId ?? 0);
-    if (!info) return bad(Code.INVALID_ARGUMENT, `Unknown param id ${p.paramId ?? 0} for action '${action.name}'`);
+  const wire = ta.action instanceof WireAction ? ta.action : undefined;
+  const objects = wire ? undefined : (ta.action.params ?? []);
+  const n = wire ? wire.paramCount : objects!.length;
+  for (let i = 0; i < n; i++) {
+    const p = objects?.[i];
+    const k = i * PARAM_STRIDE;
+    const paramId = wire ? wire.ranges[k]! : (p!.paramId ?? 0);
+    const info = byId ? byId[paramId] : action.paramsById.get(paramId);
+    if (!info) return bad(Code.INVALID_ARGUMENT, `Unknown param id ${paramId} for action '${action.name}'`);
     if (seen.has(info.index)) return bad(Code.INVALID_ARGUMENT, `Duplicate param '${info.name}' for action '${action.name}'`);
     seen.add(info.index);
-    const v = p.value ?? EMPTY;
-    if (!fitsWidth(v, info.bitwidth)) return bad(Code.INVALID_ARGUMENT, `Value of param '${info.name}' of action '${action.name}' is wider than ${info.bitwidth} bits`);
-    putBytes(packed, layout.offsets[info.index]!, layout.widths[info.index]!, v);
+    const v = wire ? wire.wire : (p!.value ?? EMPTY);
+    const start = wire ? wire.ranges[k + 1]! : 0;
+    const end = wire ? wire.ranges[k + 2]! : v.length;
+    if (!fitsWidthIn(v, start, end, info.bitwidth)) return bad(Code.INVALID_ARGUMENT, `Value of param '${info.name}' of action '${action.name}' is wider than ${info.bitwidth} bits`);
+    putRange(packed, layout.offsets[info.index]!, layout.widths[info.index]!, v, start, end);
   }
-  const missing = action.params.find((p) => !seen.has(p.index));
-  if (missing) return bad(Code.INVALID_ARGUMENT, `Missing param '${missing.name}' for action '${action.name}'`);
-  return good({ actionId: id, packed: packed.toString("latin1") });
+  const all = action.params;
+  for (let i = 0; i < all.length; i++) {
+    const p = all[i]!;
+    if (!seen.has(p.index)) return bad(Code.INVALID_ARGUMENT, `Missing param '${p.name}' for action '${action.name}'`);
+  }
+  // Entries often share their action and params: the same string again is cheaper to build and hash.
+  let key: string;
+  if (scratch.last && equalBytes(scratch.last, packed, packed.length)) key = scratch.lastKey;
+  else {
+    key = packed.toString("latin1");
+    scratch.last = Buffer.from(packed);
+    scratch.lastKey = key;
+  }
+  return good({ actionId: id, packed: key });
 }
 
 /** The params of a packed action, in P4Info order. */

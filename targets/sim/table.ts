@@ -1,8 +1,9 @@
 // One P4 table of the sim's device: its entries keyed by (match, priority), its default
 // action, and a tuple-space index for packet lookup: one group per distinct mask vector,
 // each a hash map from packed masked values to entries, visited by falling priority. Keys
-// are packed into latin1 strings (see packed.ts) so a million entries stay small. Entries
-// arrive already validated; this module never checks P4Runtime rules.
+// are packed into latin1 strings (see packed.ts) so a million entries stay small; a bucket
+// of one entry is the entry itself (no array). Entries arrive already validated; this module
+// never checks P4Runtime rules.
 import { MatchKind, type ActionCall, type TableInfo } from "./schema.js";
 import { popcountBytes, putBig } from "./packed.js";
 import type { CheckedMatch } from "./table-entry-check.js";
@@ -21,8 +22,8 @@ export interface MaskGroup {
   readonly lpmLen: number;
   /** Upper bound of the effective priorities held (never lowered on delete). */
   maxPriority: number;
-  /** Packed values -> entries by falling effective priority. */
-  readonly buckets: Map<string, TableEntryState[]>;
+  /** Packed values -> the entry, or entries by falling effective priority. */
+  readonly buckets: Map<string, Bucket>;
   size: number;
 }
 
@@ -45,6 +46,9 @@ export interface TableEntryState {
 
 export type EntryInit = Omit<TableEntryState, "group" | "values" | "priority">;
 
+/** The entries with one mask vector and one packed value: one entry, or several by falling effective priority. */
+type Bucket = TableEntryState | TableEntryState[];
+
 export class Table {
   /** The current default action; undefined = none (NoAction). */
   defaultAction: ActionCall | undefined;
@@ -55,6 +59,15 @@ export class Table {
   private count = 0;
   private readonly scratch: Buffer;
   private readonly lpmOnly: boolean;
+  /**
+   * What the last find() saw, for an insert() of the same match right after it (the device
+   * checks for a duplicate, then inserts): valid while `changes` is unchanged.
+   */
+  private changes = 0;
+  private probeMatch: CheckedMatch | undefined;
+  private probeChanges = -1;
+  private probeGroup: MaskGroup | undefined;
+  private probeBucket: Bucket | undefined;
 
   constructor(readonly info: TableInfo) {
     this.defaultAction = info.initialDefault;
@@ -72,15 +85,24 @@ export class Table {
 
   find(match: CheckedMatch): TableEntryState | undefined {
     const g = this.groups.get(match.masks);
-    if (!g) return undefined;
-    const bucket = g.buckets.get(match.values);
+    const bucket = g?.buckets.get(match.values);
+    this.probeMatch = match;
+    this.probeChanges = this.changes;
+    this.probeGroup = g;
+    this.probeBucket = bucket;
     if (!bucket) return undefined;
+    if (!Array.isArray(bucket)) return bucket.priority === match.priority ? bucket : undefined;
     for (let i = 0; i < bucket.length; i++) if (bucket[i]!.priority === match.priority) return bucket[i];
     return undefined;
   }
 
   *entries(): IterableIterator<TableEntryState> {
-    for (const g of this.groups.values()) for (const bucket of g.buckets.values()) yield* bucket;
+    for (const g of this.groups.values()) {
+      for (const bucket of g.buckets.values()) {
+        if (Array.isArray(bucket)) yield* bucket;
+        else yield bucket;
+      }
+    }
   }
 
   private effective(e: TableEntryState): number {
@@ -88,8 +110,14 @@ export class Table {
   }
 
   insert(match: CheckedMatch, init: EntryInit): TableEntryState {
+    const probed = this.probeMatch === match && this.probeChanges === this.changes;
     const gk = match.masks;
-    let g = this.groups.get(gk);
+    let g = probed ? this.probeGroup : this.groups.get(gk);
+    const bucket = probed ? this.probeBucket : g?.buckets.get(match.values);
+    this.probeMatch = undefined;
+    this.probeGroup = undefined;
+    this.probeBucket = undefined;
+    this.changes++;
     if (!g) {
       const masks = Buffer.from(gk, "latin1");
       const lpm = this.info.lpmIndex;
@@ -116,8 +144,8 @@ export class Table {
       g.maxPriority = prio;
       this.ordered.sort((a, b) => b.maxPriority - a.maxPriority);
     }
-    const bucket = g.buckets.get(e.values);
-    if (!bucket) g.buckets.set(e.values, [e]);
+    if (!bucket) g.buckets.set(e.values, e);
+    else if (!Array.isArray(bucket)) g.buckets.set(e.values, this.effective(bucket) >= prio ? [bucket, e] : [e, bucket]);
     else {
       let i = 0;
       while (i < bucket.length && this.effective(bucket[i]!) >= prio) i++;
@@ -136,10 +164,17 @@ export class Table {
   delete(e: TableEntryState): void {
     const g = e.group;
     const bucket = g.buckets.get(e.values);
-    const i = bucket ? bucket.indexOf(e) : -1;
-    if (!bucket || i < 0) return;
-    bucket.splice(i, 1);
-    if (bucket.length === 0) g.buckets.delete(e.values);
+    if (!bucket) return;
+    if (!Array.isArray(bucket)) {
+      if (bucket !== e) return;
+      g.buckets.delete(e.values);
+    } else {
+      const i = bucket.indexOf(e);
+      if (i < 0) return;
+      bucket.splice(i, 1);
+      if (bucket.length === 1) g.buckets.set(e.values, bucket[0]!);
+    }
+    this.changes++;
     this.count--;
     if (--g.size === 0) {
       this.groups.delete(g.key);
@@ -152,6 +187,7 @@ export class Table {
   }
 
   clear(): void {
+    this.changes++;
     this.groups.clear();
     this.ordered = [];
     this.ranged.length = 0;
@@ -177,7 +213,7 @@ export class Table {
       for (let i = 0; i < key.length; i++) masked[i] = key[i]! & m[i]!;
       const bucket = g.buckets.get(masked.toString("latin1"));
       if (!bucket) continue;
-      const e = bucket[0]!;
+      const e = Array.isArray(bucket) ? bucket[0]! : bucket;
       const p = this.effective(e);
       if (!best || p > bestPrio) {
         best = e;

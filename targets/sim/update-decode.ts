@@ -1,241 +1,332 @@
-// A hand-written decoder for the one Update shape that dominates Writes: a table entry with a
-// direct action (tableId, match, action + params, priority, metadata, controller metadata, idle
-// timeout, default flag). It builds the same plain values Device.write reads from protobufjs
-// objects, with bytes as views into the request. It promises nothing beyond that shape: every
-// other entity, field, wire type, repeated singular message or oneof choice makes it answer
-// undefined, and the caller decodes with protobufjs (which also reports malformed bytes).
+// A hand-written, one-pass decoder for the one Update shape that dominates Writes: a table entry
+// with a direct action (tableId, match, action + params, priority, metadata, controller metadata,
+// idle timeout, default flag). Scalars are read; match values and params stay where they are in
+// the request, as byte ranges (WireTableEntry, WireAction), which table-entry-check.ts packs
+// straight into an entry's key and action — no view or object per field. Reading `match` or
+// `params` gives the same plain values protobufjs would (views into the request), built on demand.
+// It promises nothing beyond that shape: every other entity, field, wire type, repeated singular
+// message or oneof choice makes it answer undefined, and the caller decodes with protobufjs
+// (which also reports malformed bytes).
 import type { p4 } from "../../src/generated/proto.js";
 
 /** Thrown inside the decoder to give up; never escapes it. */
 const BAIL = new Error("not the fast shape");
 
-let buf: Uint8Array = new Uint8Array(0);
-let pos = 0;
+const EMPTY = new Uint8Array(0);
 
-function varint32(): number {
-  // Low 32 bits of a varint of up to 10 bytes, as protobufjs's uint32() reads it.
-  let v = 0;
-  for (let shift = 0; shift < 70; shift += 7) {
-    if (pos >= buf.length) throw BAIL;
-    const b = buf[pos++]!;
-    if (shift < 32) v |= (b & 0x7f) << shift;
-    if (b < 0x80) return v >>> 0;
+/** FieldMatch oneof choices, by their field numbers in p4runtime.proto. */
+export enum Choice {
+  NONE = 0,
+  EXACT = 2,
+  TERNARY = 3,
+  LPM = 4,
+  RANGE = 6,
+  OPTIONAL = 7,
+}
+
+/**
+ * Numbers per field match in WireTableEntry.fields: field id, choice, then the byte range
+ * (start, end) of the first bytes field (value / low) and of the second (mask / high); LPM keeps
+ * its prefix length where the second range starts. An absent bytes field is an empty range, as
+ * proto3 reads it (absent bytes = empty bytes).
+ */
+export const FIELD_STRIDE = 6;
+/** Numbers per param in WireAction.ranges: param id, start, end. */
+export const PARAM_STRIDE = 3;
+
+function view(buf: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
+}
+
+/** A direct action read by the decoder: its id, and each param as (id, byte range of `wire`). */
+export class WireAction implements p4.v1.IAction {
+  actionId = 0;
+  /** PARAM_STRIDE numbers per param, in arrival order. */
+  readonly ranges: number[] = [];
+  constructor(readonly wire: Uint8Array) {}
+
+  get paramCount(): number {
+    return this.ranges.length / PARAM_STRIDE;
   }
-  throw BAIL;
-}
 
-function varint64(): bigint {
-  let lo = 0;
-  let hi = 0;
-  for (let shift = 0; shift < 70; shift += 7) {
-    if (pos >= buf.length) throw BAIL;
-    const b = buf[pos++]!;
-    const bits = b & 0x7f;
-    if (shift < 28) lo |= bits << shift;
-    else if (shift === 28) {
-      lo |= (bits & 0x0f) << 28;
-      hi |= bits >>> 4;
-    } else hi |= bits << (shift - 32);
-    if (b < 0x80) return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  /** The params as protobufjs gives them (views into the request). */
+  get params(): p4.v1.Action.IParam[] {
+    const out: p4.v1.Action.IParam[] = [];
+    const r = this.ranges;
+    for (let k = 0; k < r.length; k += PARAM_STRIDE) out.push({ paramId: r[k]!, value: view(this.wire, r[k + 1]!, r[k + 2]!) });
+    return out;
   }
-  throw BAIL;
 }
 
-/** End offset of the length-delimited field starting at pos. */
-function lengthEnd(limit: number): number {
-  const n = varint32();
-  const end = pos + n;
-  if (end > limit) throw BAIL;
-  return end;
+/** A table entry read by the decoder: scalars as values, the match as byte ranges of `wire`. */
+export class WireTableEntry implements p4.v1.ITableEntry {
+  tableId = 0;
+  priority = 0;
+  controllerMetadata: bigint | undefined = undefined;
+  isDefaultAction: boolean | undefined = undefined;
+  idleTimeoutNs: bigint | undefined = undefined;
+  metadata: Uint8Array | undefined = undefined;
+  action: { action?: WireAction } | undefined = undefined;
+  /** FIELD_STRIDE numbers per field match, in arrival order. */
+  readonly fields: number[] = [];
+  constructor(readonly wire: Uint8Array) {}
+
+  get fieldCount(): number {
+    return this.fields.length / FIELD_STRIDE;
+  }
+
+  /** The match as protobufjs gives it (views into the request). */
+  get match(): p4.v1.IFieldMatch[] {
+    const out: p4.v1.IFieldMatch[] = [];
+    const f = this.fields;
+    const w = this.wire;
+    for (let k = 0; k < f.length; k += FIELD_STRIDE) {
+      const one = view(w, f[k + 2]!, f[k + 3]!);
+      const two = (): Uint8Array => view(w, f[k + 4]!, f[k + 5]!);
+      const fm: p4.v1.IFieldMatch = {};
+      switch (f[k + 1]) {
+        case Choice.EXACT:
+          fm.exact = { value: one };
+          break;
+        case Choice.TERNARY:
+          fm.ternary = { value: one, mask: two() };
+          break;
+        case Choice.LPM:
+          fm.lpm = { value: one, prefixLen: f[k + 4]! };
+          break;
+        case Choice.RANGE:
+          fm.range = { low: one, high: two() };
+          break;
+        case Choice.OPTIONAL:
+          fm.optional = { value: one };
+          break;
+        default:
+          break;
+      }
+      fm.fieldId = f[k]!;
+      out.push(fm);
+    }
+    return out;
+  }
 }
 
-function bytesField(limit: number): Uint8Array {
-  const end = lengthEnd(limit);
-  const v = new Uint8Array(buf.buffer, buf.byteOffset + pos, end - pos);
-  pos = end;
-  return v;
+/** The bytes being decoded and the read position (one decode at a time; fields, not module lets, for speed). */
+class Cursor {
+  buf: Uint8Array = EMPTY;
+  pos = 0;
+
+  /** Low 32 bits of a varint of up to 10 bytes, as protobufjs's uint32() reads it. */
+  varint32(): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    if (pos >= buf.length) throw BAIL;
+    const b0 = buf[pos++]!;
+    if (b0 < 0x80) {
+      this.pos = pos;
+      return b0;
+    }
+    let v = b0 & 0x7f;
+    for (let shift = 7; shift < 70; shift += 7) {
+      if (pos >= buf.length) throw BAIL;
+      const b = buf[pos++]!;
+      if (shift < 32) v |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return v >>> 0;
+      }
+    }
+    throw BAIL;
+  }
+
+  varint64(): bigint {
+    let lo = 0;
+    let hi = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      if (this.pos >= this.buf.length) throw BAIL;
+      const b = this.buf[this.pos++]!;
+      const bits = b & 0x7f;
+      if (shift < 28) lo |= bits << shift;
+      else if (shift === 28) {
+        lo |= (bits & 0x0f) << 28;
+        hi |= bits >>> 4;
+      } else hi |= bits << (shift - 32);
+      if (b < 0x80) return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    }
+    throw BAIL;
+  }
+
+  /** End offset of the length-delimited field starting at pos. */
+  lengthEnd(limit: number): number {
+    const n = this.varint32();
+    const end = this.pos + n;
+    if (end > limit) throw BAIL;
+    return end;
+  }
 }
 
-function param(limit: number): p4.v1.Action.IParam {
-  const end = lengthEnd(limit);
+const c = new Cursor();
+
+function param(limit: number, ranges: number[]): void {
+  const end = c.lengthEnd(limit);
   let paramId = 0;
-  let value: Uint8Array | undefined;
-  while (pos < end) {
-    const tag = varint32();
-    if (tag === ((2 << 3) | 0)) paramId = varint32();
-    else if (tag === ((3 << 3) | 2)) value = bytesField(end);
-    else throw BAIL;
+  let start = 0;
+  let stop = 0;
+  while (c.pos < end) {
+    const tag = c.varint32();
+    if (tag === ((2 << 3) | 0)) paramId = c.varint32();
+    else if (tag === ((3 << 3) | 2)) {
+      stop = c.lengthEnd(end);
+      start = c.pos;
+      c.pos = stop;
+    } else throw BAIL;
   }
-  if (pos !== end) throw BAIL;
-  return { paramId, value };
+  if (c.pos !== end) throw BAIL;
+  ranges.push(paramId, start, stop);
 }
 
-function action(limit: number): p4.v1.IAction {
-  const end = lengthEnd(limit);
-  let actionId = 0;
-  const params: p4.v1.Action.IParam[] = [];
-  while (pos < end) {
-    const tag = varint32();
-    if (tag === ((1 << 3) | 0)) actionId = varint32();
-    else if (tag === ((4 << 3) | 2)) params.push(param(end));
+function action(limit: number): WireAction {
+  const end = c.lengthEnd(limit);
+  const a = new WireAction(c.buf);
+  while (c.pos < end) {
+    const tag = c.varint32();
+    if (tag === ((1 << 3) | 0)) a.actionId = c.varint32();
+    else if (tag === ((4 << 3) | 2)) param(end, a.ranges);
     else throw BAIL;
   }
-  if (pos !== end) throw BAIL;
-  return { actionId, params };
+  if (c.pos !== end) throw BAIL;
+  return a;
 }
 
-function tableAction(limit: number): p4.v1.ITableAction {
-  const end = lengthEnd(limit);
-  let a: p4.v1.IAction | undefined;
-  while (pos < end) {
-    const tag = varint32();
+function tableAction(limit: number): { action?: WireAction } {
+  const end = c.lengthEnd(limit);
+  let a: WireAction | undefined;
+  while (c.pos < end) {
+    const tag = c.varint32();
     if (tag !== ((1 << 3) | 2) || a) throw BAIL;
     a = action(end);
   }
-  if (pos !== end) throw BAIL;
+  if (c.pos !== end) throw BAIL;
   return a ? { action: a } : {};
 }
 
-/** Exact, Ternary, LPM, Range, Optional: bytes fields 1 and 2 (LPM: field 2 is an int32). */
-function matchKind(limit: number, lpm: boolean): { one: Uint8Array | undefined; two: Uint8Array | undefined; len: number } {
-  const end = lengthEnd(limit);
-  let one: Uint8Array | undefined;
-  let two: Uint8Array | undefined;
-  let len = 0;
-  while (pos < end) {
-    const tag = varint32();
-    if (tag === ((1 << 3) | 2)) one = bytesField(end);
-    else if (!lpm && tag === ((2 << 3) | 2)) two = bytesField(end);
-    else if (lpm && tag === ((2 << 3) | 0)) len = varint32() | 0;
-    else throw BAIL;
-  }
-  if (pos !== end) throw BAIL;
-  return { one, two, len };
-}
-
-function fieldMatch(limit: number): p4.v1.IFieldMatch {
-  const end = lengthEnd(limit);
+/**
+ * One FieldMatch: Exact, Ternary, LPM, Range, Optional have bytes fields 1 and 2 (LPM: field 2
+ * is the int32 prefix length; Exact and Optional have no field 2).
+ */
+function fieldMatch(limit: number, fields: number[]): void {
+  const end = c.lengthEnd(limit);
   let fieldId = 0;
-  let fm: p4.v1.IFieldMatch | undefined;
-  while (pos < end) {
-    const tag = varint32();
+  let choice: number = Choice.NONE;
+  let s1 = 0;
+  let e1 = 0;
+  let s2 = 0;
+  let e2 = 0;
+  while (c.pos < end) {
+    const tag = c.varint32();
     if (tag === ((1 << 3) | 0)) {
-      fieldId = varint32();
+      fieldId = c.varint32();
       continue;
     }
-    if (fm) throw BAIL; // a second choice (or the same one again, which protobufjs merges)
-    switch (tag) {
-      case (2 << 3) | 2: {
-        const k = matchKind(end, false);
-        if (k.two) throw BAIL;
-        fm = { exact: { value: k.one } };
-        break;
-      }
-      case (3 << 3) | 2: {
-        const k = matchKind(end, false);
-        fm = { ternary: { value: k.one, mask: k.two } };
-        break;
-      }
-      case (4 << 3) | 2: {
-        const k = matchKind(end, true);
-        fm = { lpm: { value: k.one, prefixLen: k.len } };
-        break;
-      }
-      case (6 << 3) | 2: {
-        const k = matchKind(end, false);
-        fm = { range: { low: k.one, high: k.two } };
-        break;
-      }
-      case (7 << 3) | 2: {
-        const k = matchKind(end, false);
-        if (k.two) throw BAIL;
-        fm = { optional: { value: k.one } };
-        break;
-      }
-      default:
-        throw BAIL;
+    // A second choice (or the same one again, which protobufjs merges) is not this shape.
+    if (choice !== Choice.NONE || (tag & 7) !== 2) throw BAIL;
+    choice = tag >>> 3;
+    if (choice !== Choice.EXACT && choice !== Choice.TERNARY && choice !== Choice.LPM && choice !== Choice.RANGE && choice !== Choice.OPTIONAL) throw BAIL;
+    const kindEnd = c.lengthEnd(end);
+    const lpm = choice === Choice.LPM;
+    const two = choice === Choice.TERNARY || choice === Choice.RANGE;
+    while (c.pos < kindEnd) {
+      const t = c.varint32();
+      if (t === ((1 << 3) | 2)) {
+        e1 = c.lengthEnd(kindEnd);
+        s1 = c.pos;
+        c.pos = e1;
+      } else if (two && t === ((2 << 3) | 2)) {
+        e2 = c.lengthEnd(kindEnd);
+        s2 = c.pos;
+        c.pos = e2;
+      } else if (lpm && t === ((2 << 3) | 0)) s2 = c.varint32() | 0;
+      else throw BAIL;
     }
+    if (c.pos !== kindEnd) throw BAIL;
   }
-  if (pos !== end) throw BAIL;
-  const out = fm ?? {};
-  out.fieldId = fieldId;
-  return out;
+  if (c.pos !== end) throw BAIL;
+  fields.push(fieldId, choice, s1, e1, s2, e2);
 }
 
-function tableEntry(limit: number): p4.v1.ITableEntry {
-  const end = lengthEnd(limit);
-  const te: p4.v1.ITableEntry = { tableId: 0, match: [], priority: 0 };
-  const match = te.match!;
-  while (pos < end) {
-    const tag = varint32();
+function tableEntry(limit: number): WireTableEntry {
+  const end = c.lengthEnd(limit);
+  const te = new WireTableEntry(c.buf);
+  while (c.pos < end) {
+    const tag = c.varint32();
     switch (tag) {
       case (1 << 3) | 0:
-        te.tableId = varint32();
+        te.tableId = c.varint32();
         break;
       case (2 << 3) | 2:
-        match.push(fieldMatch(end));
+        fieldMatch(end, te.fields);
         break;
       case (3 << 3) | 2:
         if (te.action) throw BAIL;
         te.action = tableAction(end);
         break;
       case (4 << 3) | 0:
-        te.priority = varint32() | 0;
+        te.priority = c.varint32() | 0;
         break;
       case (5 << 3) | 0:
-        te.controllerMetadata = BigInt.asUintN(64, varint64());
+        te.controllerMetadata = BigInt.asUintN(64, c.varint64());
         break;
       case (8 << 3) | 0:
-        te.isDefaultAction = varint32() !== 0;
+        te.isDefaultAction = c.varint32() !== 0;
         break;
       case (9 << 3) | 0:
-        te.idleTimeoutNs = BigInt.asIntN(64, varint64());
+        te.idleTimeoutNs = BigInt.asIntN(64, c.varint64());
         break;
-      case (11 << 3) | 2:
-        te.metadata = bytesField(end);
+      case (11 << 3) | 2: {
+        const stop = c.lengthEnd(end);
+        te.metadata = view(c.buf, c.pos, stop);
+        c.pos = stop;
         break;
+      }
       default:
         throw BAIL;
     }
   }
-  if (pos !== end) throw BAIL;
+  if (c.pos !== end) throw BAIL;
   return te;
 }
 
-function entity(limit: number): p4.v1.IEntity {
-  const end = lengthEnd(limit);
-  let te: p4.v1.ITableEntry | undefined;
-  while (pos < end) {
-    const tag = varint32();
+function entity(limit: number): WireTableEntry {
+  const end = c.lengthEnd(limit);
+  let te: WireTableEntry | undefined;
+  while (c.pos < end) {
+    const tag = c.varint32();
     if (tag !== ((2 << 3) | 2) || te) throw BAIL;
     te = tableEntry(end);
   }
-  if (pos !== end || !te) throw BAIL;
-  return { tableEntry: te };
+  if (c.pos !== end || !te) throw BAIL;
+  return te;
 }
 
 /** The Update in `bytes` when it is a table-entry update of the common shape, else undefined. */
 export function decodeTableUpdate(bytes: Uint8Array): p4.v1.IUpdate | undefined {
-  buf = bytes;
-  pos = 0;
+  c.buf = bytes;
+  c.pos = 0;
   try {
     let type = 0;
-    let e: p4.v1.IEntity | undefined;
+    let te: WireTableEntry | undefined;
     const end = bytes.length;
-    while (pos < end) {
-      const tag = varint32();
-      if (tag === ((1 << 3) | 0)) type = varint32() | 0;
-      else if (tag === ((2 << 3) | 2) && !e) e = entity(end);
+    while (c.pos < end) {
+      const tag = c.varint32();
+      if (tag === ((1 << 3) | 0)) type = c.varint32() | 0;
+      else if (tag === ((2 << 3) | 2) && !te) te = entity(end);
       else throw BAIL;
     }
-    if (!e) return undefined;
-    return { type: type as p4.v1.Update.Type, entity: e };
+    if (!te) return undefined;
+    return { type: type as p4.v1.Update.Type, entity: { tableEntry: te } };
   } catch (err) {
     if (err === BAIL) return undefined;
     throw err;
   } finally {
-    buf = EMPTY;
+    c.buf = EMPTY;
   }
 }
-
-const EMPTY = new Uint8Array(0);
