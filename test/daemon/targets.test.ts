@@ -18,12 +18,12 @@ afterEach(async () => {
   for (const p of started.splice(0)) await p.stop("SIGTERM");
 });
 
-async function standaloneSim(): Promise<{ p4runtime: string; dataplane: string }> {
+async function standaloneSim(): Promise<{ p4runtime: string; dataplane: string; proc: Proc }> {
   const sim = runOfp4(["sim", "--p4runtime", "127.0.0.1:0", "--device-id", "3", "--cpu-port", "255", "--dp-grpc-server-addr", "127.0.0.1:0", "--ports", "4"]);
   started.push(sim);
   const p4runtime = /P4Runtime listening on (\S+)/.exec(await sim.line(/P4Runtime listening on/))![1]!;
   const dataplane = /dataplane listening on (\S+)/.exec(await sim.line(/dataplane listening on/))![1]!;
-  return { p4runtime, dataplane };
+  return { p4runtime, dataplane, proc: sim };
 }
 
 test("--target bmv2 programs a target it did not start; its dataplane service carries port and frame commands", async () => {
@@ -85,3 +85,21 @@ test("--target bmv2 with a device id the target does not have is one line naming
   expect((await p.exited).code).toBe(1);
   expect(p.stderr).toBe(`ofp4: P4Runtime target ${sim.p4runtime} refused device id 4 (UNKNOWN: SetForwardingPipelineConfig: No device 4 in this switch)\n`);
 });
+
+test("a target that goes away while ofp4 runs: commands that need it name its address, the daemon keeps running", async () => {
+  const sim = await standaloneSim();
+  const d = await startDaemon(["--target", "bmv2", "--p4runtime", sim.p4runtime, "--device-id", "3", "--p4info", "p4/ofp4.p4info.txtpb", "--pipeline", "p4/ofp4.json", "--ports", "4"]);
+  started.push(d.proc);
+  expect(await sim.proc.stop("SIGKILL")).toEqual({ code: null, signal: "SIGKILL" });
+  const entries = await ctl(d.socket, "dump-entries", "br0");
+  expect(entries.code).toBe(1);
+  expect(entries.stderr).toMatch(new RegExp(`^ofp4ctl: reading the entries from ${sim.p4runtime.replace(/\./g, "\\.")} failed: [^\n]+\n$`));
+  let phase = "";
+  for (let i = 0; i < 100 && phase !== "lost"; i++) {
+    phase = (JSON.parse((await ctl(d.socket, "--json", "show", "br0")).stdout) as { target: { phase: string } }).target.phase;
+  }
+  expect(phase).toBe("lost");
+  expect((await ctl(d.socket, "list")).stdout).toMatch(/^br0 {2}target=bmv2 .* state=lost /);
+  expect(d.proc.child.exitCode).toBeNull();
+  expect(await d.proc.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+}, 60_000);
