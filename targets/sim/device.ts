@@ -236,6 +236,8 @@ export class Device implements ForwardingState {
       e.directMeterEntry?.tableEntry?.tableId ??
       0;
     const known = schema.otherIds.has(id) || (e.directMeterEntry !== undefined && e.directMeterEntry !== null && schema.tables.get(id)?.directMeterId);
+    // bmv2: an unknown digest id is NOT_FOUND, every other unknown id INVALID_ARGUMENT.
+    if (!known && e.digestEntry) return status(Code.NOT_FOUND, `No digest with id ${id}`);
     if (!known) return status(Code.INVALID_ARGUMENT, `Invalid P4 id ${id} for ${e.entity ?? "entity"}`);
     return status(Code.UNIMPLEMENTED, `${e.entity ?? "entity"} is not supported by the sim`);
   }

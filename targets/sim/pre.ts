@@ -82,6 +82,7 @@ export class ReplicationEngine {
         for (const [gid, replicas] of [...this.groups].sort((a, b) => a[0] - b[0])) out.push(groupEntity(gid, replicas));
         return OK;
       }
+      if (id >= GROUP_ID_LIMIT) return status(Code.OUT_OF_RANGE, `Multicast group id ${id} is out of range (< ${GROUP_ID_LIMIT})`);
       const replicas = this.groups.get(id);
       if (!replicas) return status(Code.NOT_FOUND, `Multicast group ${id} does not exist`);
       out.push(groupEntity(id, replicas));

@@ -676,6 +676,35 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         const te = (await ctx.client.read([{ tableEntry: { tableId: ID.t_l2 } }])).entities[0]!.tableEntry!;
         expect(te.idleTimeoutNs).toBe(30_000_000_000n);
       });
+      test("LPM prefix as wide as the field: OK", async () => {
+        expect(await one(update(INSERT, entry(ID.t_lpm, lpm([10, 1, 2, 3], 32), fwd(1))))).toBe(0);
+      });
+      test("optional value wider than its field, range bound wider than its field: INVALID_ARGUMENT", async () => {
+        expect(await one(update(INSERT, entry(ID.t_range, [{ fieldId: 2, optional: { value: b(1, 0) } }], nop, { priority: 1 })))).toBe(3);
+        expect(await one(update(INSERT, entry(ID.t_range, [{ fieldId: 1, range: { low: b(1), high: b(1, 0, 0) } }], nop, { priority: 1 })))).toBe(3);
+      });
+      test("the same field twice in a match: INVALID_ARGUMENT", async () => {
+        const x = l2Entry(1, undefined, 1, fwd(2));
+        x.tableEntry!.match!.push({ fieldId: 1, exact: { value: b(2) } });
+        expect(await one(update(INSERT, x))).toBe(3);
+      });
+      test("the same action param twice: INVALID_ARGUMENT", async () => {
+        expect(await one(update(INSERT, l2Entry(1, undefined, 1, { actionId: ID.fwd, params: [{ paramId: 1, value: b(1) }, { paramId: 1, value: b(2) }] })))).toBe(3);
+      });
+      test("a Write without updates: OK", async () => {
+        expect((await write([])).code).toBe(0);
+      });
+      test("a multicast group write with an UNSPECIFIED type: INVALID_ARGUMENT", async () => {
+        expect(await one(update(0, group(4, [{ egressPort: 1 }])))).toBe(3);
+      });
+      test("action profile member and digest entries for a program without them", async () => {
+        const member = await one({ type: INSERT, entity: { actionProfileMember: { actionProfileId: 0x11000001, memberId: 1, action: fwd(1) } } });
+        const digest = await one({ type: INSERT, entity: { digestEntry: { digestId: 0x17000001 } } });
+        expect({ member, digest }).toEqual({ member: 3, digest: 5 });
+      });
+      test("extern entries: UNIMPLEMENTED", async () => {
+        expect(await one({ type: INSERT, entity: { externEntry: { externTypeId: 0x81, externId: 1 } } })).toBe(12);
+      });
       test("empty entity: UNKNOWN", async () => {
         expect(await one({ type: INSERT, entity: {} })).toBe(2);
       });
@@ -817,6 +846,27 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
       test("the first failing entity stops the read; entities before it are still sent", async () => {
         const r = await ctx.client.read([{ tableEntry: { tableId: ID.t_lpm } }, { tableEntry: { tableId: 0x02000077 } }, { tableEntry: { tableId: ID.t_l2 } }]);
         expect({ code: r.code, n: r.entities.length }).toEqual({ code: 3, n: 1 });
+      });
+      test("a read with a ternary match but priority 0: INVALID_ARGUMENT", async () => {
+        expect((await ctx.client.read([l2Entry(2, "00:00:00:00:00:09", 0, undefined)])).code).toBe(3);
+      });
+      test("counter_data in a read of a table without direct counter: OK, entries without counter data", async () => {
+        const r = await ctx.client.read([{ tableEntry: { tableId: ID.t_lpm, counterData: {} } }]);
+        expect({ code: r.code, n: r.entities.length, data: r.entities.map((e) => e.tableEntry!.counterData ?? null) }).toEqual({ code: 0, n: 1, data: [null] });
+      });
+      test("several entities of different kinds in one Read: one ReadResponse, in request order", async () => {
+        expect((await write([update(INSERT, group(6, [{ egressPort: 1 }]))])).code).toBe(0);
+        const r = await ctx.client.read([group(0, []), { tableEntry: { tableId: ID.t_lpm } }, { counterEntry: { counterId: ID.pkt_only, index: { index: 0n } } }]);
+        expect({ code: r.code, responses: r.responses, kinds: r.entities.map((e) => e.entity) }).toEqual({
+          code: 0,
+          responses: 1,
+          kinds: ["packetReplicationEngineEntry", "tableEntry", "counterEntry"],
+        });
+      });
+      test("a read of a multicast group id at or past 32768, and of a missing clone session", async () => {
+        const g = (await ctx.client.read([group(40000, [])])).code;
+        const c = (await ctx.client.read([{ packetReplicationEngineEntry: { cloneSessionEntry: { sessionId: 9 } } }])).code;
+        expect({ group: g, clone: c }).toEqual({ group: 11, clone: 5 });
       });
       test("deleted entries are gone from reads", async () => {
         expect((await write([update(DELETE, l2Entry(1, undefined, 1, undefined))])).code).toBe(0);
