@@ -129,6 +129,22 @@ describe("start-up failures", () => {
     expect(r.stderr).toBe(`ofp4: cannot start the embedded sim: P4Runtime address 127.0.0.1:${port} is already in use\n`);
   });
 
+  test("a metrics address already in use is named, exit 1", async () => {
+    const port = await takenPort();
+    const r = await failing(["--listen", "127.0.0.1:0", "--p4runtime", "127.0.0.1:0", "--metrics", `127.0.0.1:${port}`]);
+    expect(r).toEqual({ code: 1, stderr: `ofp4: metrics address 127.0.0.1:${port} is already in use\n` });
+  });
+
+  test("an admin socket a running ofp4 serves is refused, and that ofp4 keeps running", async () => {
+    const d = await startDaemon();
+    started.push(d.proc);
+    const p = runOfp4(["start", "--log-format", "json", "--admin-socket", d.socket, "--listen", "127.0.0.1:0", "--p4runtime", "127.0.0.1:0"]);
+    started.push(p);
+    expect((await p.exited).code).toBe(1);
+    expect(p.stderr).toBe(`ofp4: admin socket ${d.socket} is in use by another ofp4\n`);
+    expect((await ctl(d.socket, "list")).code).toBe(0);
+  });
+
   test("an unreachable bmv2 target is named", async () => {
     const port = await takenPort(); // a TCP listener that is not a gRPC server
     servers[0]!.close();
