@@ -25,7 +25,7 @@ import { OpGroup } from "./opgroup.js";
 import { handlePacketOut, handlePortMod } from "./port.js";
 import type { Provider, ProviderCore, RuleStats, SwitchDescription } from "./provider.js";
 import { handleRoleRequest } from "./role.js";
-import { Rule, MAX_CONTROLLER_PRIORITY, type RuleSpec } from "./rule.js";
+import { Rule, MAX_CONTROLLER_PRIORITY, compactInstructions, type RuleSpec } from "./rule.js";
 import { handleGroupMod, type GroupEntry } from "./group-table.js";
 import { handleMultipart } from "./stats.js";
 import { FlowTable } from "./table.js";
@@ -303,7 +303,7 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
       oldCookie: rule.cookie,
       resetCounts,
     });
-    rule.instructions = instructions;
+    rule.instructions = compactInstructions(instructions);
     rule.cookie = cookie;
     const error = this.#start(group, op, () => this.provider.ruleModifyActions(op));
     if (error !== undefined) {

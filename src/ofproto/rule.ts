@@ -23,6 +23,21 @@ export interface RuleSpec {
   readonly instructions: Instructions;
 }
 
+/**
+ * The same instructions with exact-capacity arrays: a list built by push() keeps room for 17
+ * elements (about 150 bytes) for the rule's lifetime; 100,000 rules hold two lists each.
+ */
+export function compactInstructions(ins: Instructions): Instructions {
+  return {
+    applyActions: ins.applyActions.slice(),
+    clearActions: ins.clearActions,
+    writeActions: ins.writeActions?.slice(),
+    writeMetadata: ins.writeMetadata,
+    gotoTable: ins.gotoTable,
+    meterId: ins.meterId,
+  };
+}
+
 export class Rule {
   readonly tableId: number;
   readonly match: Match;
@@ -46,14 +61,14 @@ export class Rule {
 
   constructor(spec: RuleSpec, now: number) {
     this.tableId = spec.tableId;
-    this.match = spec.match;
+    this.match = spec.match.slice(); // exact capacity (see compactInstructions)
     this.priority = spec.priority;
     this.cookie = spec.cookie;
     this.flags = spec.flags;
     this.idleTimeout = spec.idleTimeout;
     this.hardTimeout = spec.hardTimeout;
     this.importance = spec.importance;
-    this.instructions = spec.instructions;
+    this.instructions = compactInstructions(spec.instructions);
     this.created = now;
     this.modified = now;
     this.hardFrom = now;

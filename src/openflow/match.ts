@@ -107,8 +107,10 @@ export interface MatchField {
 /** A normalized match: sorted by field, no duplicates, no zero masks. Empty = match all. */
 export type Match = readonly MatchField[];
 
+const FIELD_MAX_VALUES: bigint[] = [];
+
 export function fieldMaxValue(field: OxmField): bigint {
-  return (1n << BigInt(OXM_FIELD_BITS[field])) - 1n;
+  return (FIELD_MAX_VALUES[field] ??= (1n << BigInt(OXM_FIELD_BITS[field])) - 1n);
 }
 
 export function isExact(f: MatchField): boolean {

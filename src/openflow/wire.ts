@@ -127,10 +127,14 @@ export function viewOf(b: Uint8Array): DataView {
 }
 
 /** Reads `n` bytes at `at` as an unsigned big-endian bigint. */
+/** One shared bigint per value below 2^16 (ethertypes, ports, protocols recur in every rule). */
+const SMALL_BIGINTS: bigint[] = [];
+
 export function readUint(b: Uint8Array, at: number, n: number): bigint {
   if (n <= 6) {
     let x = 0;
     for (let i = 0; i < n; i++) x = x * 256 + b[at + i]!;
+    if (x < 0x10000) return (SMALL_BIGINTS[x] ??= BigInt(x));
     return BigInt(x);
   }
   let v = 0n;
