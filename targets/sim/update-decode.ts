@@ -186,11 +186,25 @@ function param(limit: number, ranges: number[]): void {
 
 function action(limit: number): WireAction {
   const end = c.lengthEnd(limit);
-  const a = new WireAction(c.buf);
+  const buf = c.buf;
+  const a = new WireAction(buf);
+  const ranges = a.ranges;
   while (c.pos < end) {
+    // The usual param, read in place: 0x22 len, 0x10 id, 0x1a n value (id < 128, n < 124: one-byte lengths).
+    const p = c.pos;
+    if (buf[p] === 0x22 && buf[p + 2] === 0x10 && buf[p + 4] === 0x1a && p + 5 < end) {
+      const len = buf[p + 1]!;
+      const id = buf[p + 3]!;
+      const n = buf[p + 5]!;
+      if (len === n + 4 && id < 0x80 && n < 0x7c && p + 6 + n <= end) {
+        ranges.push(id, p + 6, p + 6 + n);
+        c.pos = p + 6 + n;
+        continue;
+      }
+    }
     const tag = c.varint32();
     if (tag === ((1 << 3) | 0)) a.actionId = c.varint32();
-    else if (tag === ((4 << 3) | 2)) param(end, a.ranges);
+    else if (tag === ((4 << 3) | 2)) param(end, ranges);
     else throw BAIL;
   }
   if (c.pos !== end) throw BAIL;
