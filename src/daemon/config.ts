@@ -173,9 +173,30 @@ export function parseConfig(text: string, file = "<config>"): DaemonConfig {
     metrics: v.optAddress(top.get("metrics"), "metrics"),
     logLevel: v.optEnum(top.get("log_level"), "log_level", ["trace", "debug", "info", "warn", "error", "fatal"]) ?? "info",
   };
+  v.origin(config, "", root, top);
   if (problems.length === 0) checkClashes(config, problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
   return config;
+}
+
+/**
+ * Where the objects of a parsed file came from: their key path and the line of each field, so
+ * a clash found after parsing still names the key and the line. Objects made from command-line
+ * flags have none, and their clashes name the switch instead.
+ */
+interface Origin {
+  readonly path: string;
+  readonly lines: Readonly<Record<string, number>>;
+}
+const origins = new WeakMap<object, Origin>();
+
+/** "line N: 'path.field'" for an object of a parsed file, else undefined. */
+function located(o: object, field: string): string | undefined {
+  const origin = origins.get(o);
+  const line = origin?.lines[field] ?? origin?.lines[""];
+  if (origin === undefined || line === undefined) return undefined;
+  const path = origin.path === "" ? field : `${origin.path}.${field}`;
+  return `line ${line}: '${path}'`;
 }
 
 /** Names, ports and listen addresses must each be used once across the whole file. */
@@ -183,20 +204,27 @@ export function checkClashes(config: DaemonConfig, problems: string[]): void {
   const names = new Set<string>();
   const listens = new Map<string, string>();
   const p4rt = new Map<string, string>();
+  // One problem: at the key and line when the object came from a file, else as `plain` says.
+  const clash = (o: object, field: string, text: string, plain: string, parent?: [object, string]): void => {
+    const at = located(o, field) ?? (parent ? located(...parent) : undefined);
+    problems.push(at !== undefined ? `${at} ${text}` : plain);
+  };
   for (const sw of config.switches) {
-    if (names.has(sw.name)) problems.push(`switch name '${sw.name}' is used twice`);
+    if (names.has(sw.name)) clash(sw, "name", `'${sw.name}' is used twice`, `switch name '${sw.name}' is used twice`);
     names.add(sw.name);
     const key = `${sw.p4runtime}#${sw.deviceId}`;
     const other = p4rt.get(key);
-    if (other !== undefined) problems.push(`switches '${other}' and '${sw.name}' both drive device ${sw.deviceId} at ${sw.p4runtime}`);
+    if (other !== undefined) {
+      clash(sw, "p4runtime", `${sw.p4runtime} device ${sw.deviceId} is already driven by '${other}'`, `switches '${other}' and '${sw.name}' both drive device ${sw.deviceId} at ${sw.p4runtime}`);
+    }
     p4rt.set(key, sw.name);
     const numbers = new Set<number>();
     const targets = new Set<number>();
     const portNames = new Set<string>();
     for (const p of sw.ports) {
-      if (numbers.has(p.number)) problems.push(`switch '${sw.name}': OpenFlow port ${p.number} is mapped twice`);
-      if (targets.has(p.targetPort)) problems.push(`switch '${sw.name}': target port ${p.targetPort} is mapped twice`);
-      if (portNames.has(p.name)) problems.push(`switch '${sw.name}': port name '${p.name}' is used twice`);
+      if (numbers.has(p.number)) clash(p, "number", `${p.number} is mapped twice`, `switch '${sw.name}': OpenFlow port ${p.number} is mapped twice`);
+      if (targets.has(p.targetPort)) clash(p, "target_port", `${p.targetPort} is mapped twice`, `switch '${sw.name}': target port ${p.targetPort} is mapped twice`);
+      if (portNames.has(p.name)) clash(p, "name", `'${p.name}' is used twice`, `switch '${sw.name}': port name '${p.name}' is used twice`);
       numbers.add(p.number);
       targets.add(p.targetPort);
       portNames.add(p.name);
@@ -204,17 +232,22 @@ export function checkClashes(config: DaemonConfig, problems: string[]): void {
     for (const c of sw.controllers) {
       if (c.kind !== "listen" || c.address.endsWith(":0")) continue;
       const prev = listens.get(c.address);
-      if (prev !== undefined) problems.push(`switch '${sw.name}': listen address ${c.address} is already used by '${prev}'`);
+      if (prev !== undefined) {
+        // A default controller has no line of its own: the switch's 'controllers' (or the switch) is named.
+        const text = origins.has(c) ? `${c.address} is already used by '${prev}'` : `(listen ${c.address}, the default) is already used by '${prev}'`;
+        clash(c, "listen", text, `switch '${sw.name}': listen address ${c.address} is already used by '${prev}'`, [sw, "controllers"]);
+      }
       listens.set(c.address, sw.name);
     }
     if (sw.target === "sim" && !sw.p4runtime.endsWith(":0")) {
       const prev = listens.get(sw.p4runtime);
-      if (prev !== undefined) problems.push(`switch '${sw.name}': address ${sw.p4runtime} is already used by '${prev}'`);
+      if (prev !== undefined) clash(sw, "p4runtime", `${sw.p4runtime} is already used by '${prev}'`, `switch '${sw.name}': address ${sw.p4runtime} is already used by '${prev}'`);
       listens.set(sw.p4runtime, sw.name);
     }
   }
   if (config.metrics !== undefined && listens.has(config.metrics)) {
-    problems.push(`metrics address ${config.metrics} is already used by '${listens.get(config.metrics)}'`);
+    const prev = listens.get(config.metrics)!;
+    clash(config, "metrics", `${config.metrics} is already used by '${prev}'`, `metrics address ${config.metrics} is already used by '${prev}'`);
   }
 }
 
@@ -226,6 +259,25 @@ class Validator {
     private readonly lines: LineCounter,
     private readonly problems: string[],
   ) {}
+
+  /** The line a node starts on, if it has a position. */
+  lineOf(node: unknown): number | undefined {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    return range ? this.lines.linePos(range[0]).line : undefined;
+  }
+
+  /** Records where `o` came from: its path, its own line and the line of each field's key present. */
+  origin<T extends object>(o: T, path: string, node: unknown, fields: ReadonlyMap<string, Pair<Node, Node>>): T {
+    const lines: Record<string, number> = {};
+    const own = this.lineOf(node);
+    if (own !== undefined) lines[""] = own;
+    for (const [key, pair] of fields) {
+      const line = this.lineOf(pair.key);
+      if (line !== undefined) lines[key] = line;
+    }
+    origins.set(o, { path, lines });
+    return o;
+  }
 
   at(node: unknown): string {
     const range = (node as { range?: [number, number, number] } | null)?.range;
@@ -351,7 +403,8 @@ class Validator {
       this.problem(node, path, "needs exactly one of 'listen' and 'connect'");
       return undefined;
     }
-    return listen !== undefined ? { kind: "listen", address: listen, tls } : { kind: "connect", address: connect!, tls };
+    const c: ControllerConfig = listen !== undefined ? { kind: "listen", address: listen, tls } : { kind: "connect", address: connect!, tls };
+    return this.origin(c, path, node, f);
   }
 
   port(node: Node, path: string): PortConfig | undefined {
@@ -365,11 +418,12 @@ class Validator {
       if (!f.has("number")) this.problem(node, path, "needs 'number'");
       return undefined;
     }
-    return {
+    const port: PortConfig = {
       number,
       name: this.optString(f.get("name"), `${path}.name`) ?? `p${number}`,
       targetPort: this.optInt(f.get("target_port"), `${path}.target_port`, 0, 0xffffffff) ?? number,
     };
+    return this.origin(port, path, node, f);
   }
 
   switchConfig(node: Node, path: string): SwitchConfig | undefined {
@@ -451,6 +505,6 @@ class Validator {
     if (target !== "sim" && (sw.p4info === undefined || sw.deviceConfig === undefined)) {
       this.problem(node, path, `with target ${target} needs 'p4info' and 'device_config'`);
     }
-    return this.problems.length === before ? sw : undefined;
+    return this.problems.length === before ? this.origin(sw, path, node, f) : undefined;
   }
 }

@@ -100,7 +100,7 @@ switches:
     expect(problems("switches:\n  - name: a\n    bogus: 1\n    max_pending_groups: 0\n")).toHaveLength(2);
   });
 
-  test("clashing listen addresses and port maps are refused", () => {
+  test("clashing listen addresses, devices, names and port maps are refused at the key and line", () => {
     expect(
       problems(`switches:
   - name: a
@@ -110,11 +110,35 @@ switches:
     p4runtime: 127.0.0.1:9560
     controllers: [{listen: 127.0.0.1:6653}]
 `),
-    ).toEqual(["switch 'b': listen address 127.0.0.1:6653 is already used by 'a'"]);
+    ).toEqual(["line 7: 'switches[1].controllers[0].listen' 127.0.0.1:6653 is already used by 'a'"]);
     expect(problems("switches:\n  - name: a\n    ports: [{number: 1}, {number: 1, name: x, target_port: 2}]\n")).toEqual([
-      "switch 'a': OpenFlow port 1 is mapped twice",
+      "line 3: 'switches[0].ports[1].number' 1 is mapped twice",
     ]);
-    expect(problems("switches:\n  - name: a\n  - name: a\n    p4runtime: 127.0.0.1:1\n")).toContain("switch name 'a' is used twice");
+    expect(problems("switches:\n  - name: a\n    ports:\n      - {number: 1, name: x}\n      - {number: 2, name: x, target_port: 1}\n")).toEqual([
+      "line 5: 'switches[0].ports[1].target_port' 1 is mapped twice",
+      "line 5: 'switches[0].ports[1].name' 'x' is used twice",
+    ]);
+    expect(problems("switches:\n  - name: a\n  - name: a\n    p4runtime: 127.0.0.1:1\n")).toEqual([
+      "line 3: 'switches[1].name' 'a' is used twice",
+      "line 3: 'switches[1].controllers' (listen 127.0.0.1:6653, the default) is already used by 'a'",
+    ]);
+    expect(
+      problems(`metrics: 127.0.0.1:9100
+switches:
+  - name: a
+    target: bmv2
+    p4runtime: 10.0.0.5:9559
+    p4info: p.txtpb
+    device_config: d.json
+    controllers: [{listen: 127.0.0.1:9100}]
+  - name: b
+    target: bmv2
+    p4info: p.txtpb
+    device_config: d.json
+    controllers: [{listen: 127.0.0.1:6653}]
+    p4runtime: 10.0.0.5:9559
+`),
+    ).toEqual(["line 14: 'switches[1].p4runtime' 10.0.0.5:9559 device 1 is already driven by 'a'", "line 1: 'metrics' 127.0.0.1:9100 is already used by 'a'"]);
   });
 
   test("a bmv2 switch without pipeline files is refused", () => {

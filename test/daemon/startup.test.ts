@@ -85,14 +85,14 @@ switches:
     expect(r.stderr).toMatch(/line 4: 'switches\[0\]\.device_id' must be an unsigned 64-bit integer/);
   });
 
-  test("a listen address used twice is a clash naming it", async () => {
+  test("a listen address used twice is a clash naming it with its key and line", async () => {
     const f = yamlFile(`switches:
   - { name: a, controllers: [{ listen: "127.0.0.1:7001" }] }
   - { name: b, p4runtime: "127.0.0.1:9560", controllers: [{ listen: "127.0.0.1:7001" }] }
 `);
     const r = await failing(["--config", f]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("listen address 127.0.0.1:7001 is already used by 'a'");
+    expect(r.stderr).toContain("line 3: 'switches[1].controllers[0].listen' 127.0.0.1:7001 is already used by 'a'");
   });
 
   test("a missing config file and bad flags fail with one line", async () => {
