@@ -440,11 +440,13 @@ export class OffloadProvider implements Provider {
   /** Reads ofp4's entries back from the target (a restarted ofp4): kept for adoption, counted. */
   async #recover(): Promise<void> {
     const groups = new Map<number, p4.v1.IMulticastGroupEntry>();
-    for (const e of await this.client.readAll([{ packetReplicationEngineEntry: { multicastGroupEntry: { multicastGroupId: 0 } } }])) {
+    const recovery: ErrorOrigin = { request: "recovery" };
+    const groupEntities = await this.#rpc("Read", recovery, () => this.client.readAll([{ packetReplicationEngineEntry: { multicastGroupEntry: { multicastGroupId: 0 } } }]));
+    for (const e of groupEntities) {
       const g = e.packetReplicationEngineEntry?.multicastGroupEntry;
       if (g) groups.set(g.multicastGroupId ?? 0, g);
     }
-    const entities = await this.client.readAll(this.mapping.tables.map((t) => ({ tableEntry: { tableId: t.p4.id } })));
+    const entities = await this.#rpc("Read", recovery, () => this.client.readAll(this.mapping.tables.map((t) => ({ tableEntry: { tableId: t.p4.id } }))));
     for (const e of entities) {
       const te = e.tableEntry;
       if (!te || te.isDefaultAction) continue;
@@ -1210,7 +1212,7 @@ export class OffloadProvider implements Provider {
 
   /** Every entry the target holds now, with the rule it belongs to or its status. */
   async dumpEntries(): Promise<EntryDump[]> {
-    const entities = await this.client.readAll(this.mapping.tables.map((t) => ({ tableEntry: { tableId: t.p4.id } })));
+    const entities = await this.#rpc("Read", { request: "dump-entries" }, () => this.client.readAll(this.mapping.tables.map((t) => ({ tableEntry: { tableId: t.p4.id } }))));
     const out: EntryDump[] = [];
     for (const e of entities) {
       const te = e.tableEntry;
