@@ -528,10 +528,17 @@ export class Device implements ForwardingState {
     return msg;
   }
 
+  /**
+   * As bmv2 1.15.5 reports it: the TTL minus the remaining TTL, counted in whole ms, whose
+   * nanoseconds pass through 32 bits — so above 2^32 ns (about 4.29 s) the value wraps
+   * (test/conformance). Notifications are not affected.
+   */
   private sinceLastHitNs(e: TableEntryState): bigint {
     if (e.idleTimeoutNs === 0n) return 0n;
-    const elapsed = BigInt(Math.floor((this.now() - e.lastHitMs) * 1e6));
-    return elapsed < e.idleTimeoutNs ? elapsed : e.idleTimeoutNs;
+    const ttlMs = e.idleTimeoutNs / NS_PER_MS;
+    const elapsedMs = BigInt(Math.floor(this.now() - e.lastHitMs));
+    const remainingMs = elapsedMs < ttlMs ? ttlMs - elapsedMs : 0n;
+    return e.idleTimeoutNs - ((remainingMs * NS_PER_MS) % 2n ** 32n);
   }
 
   // ---- idle timeout (§2.10) -------------------------------------------------------------

@@ -25,7 +25,7 @@ import {
   update,
   type StreamHandle,
 } from "../sim/harness.js";
-import type { ConformanceTarget } from "./target.js";
+import { CPU_PORT as CPU, type ConformanceTarget } from "./target.js";
 
 /**
  * Cases where a target knowingly answers otherwise than bmv2, with the reason; such a case is
@@ -1066,6 +1066,56 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         expect((await send(1, bc, 2)).map((o) => o.port)).toEqual([3, 6]);
         await w(update(DELETE, group(7, [])));
         expect(await send(1, bc, 0)).toEqual([]);
+      });
+      test("multicast copies include the ingress port (v1model does not prune)", async () => {
+        await w(update(INSERT, group(8, [{ egressPort: 1 }, { egressPort: 2 }])), update(INSERT, l2Entry(1, undefined, 1, flood(8))));
+        expect((await send(1, f, 2)).map((o) => o.port)).toEqual([1, 2]);
+      });
+      test("an earlier table's drop is overridden by a later table's fwd", async () => {
+        await w(update(INSERT, entry(ID.t_small, small("00:00:00:00:00:01"), drop)), update(INSERT, l2Entry(1, undefined, 1, fwd(2))));
+        expect((await send(1, f, 1)).map((o) => o.port)).toEqual([2]);
+        const ip = frame("00:00:00:00:00:02", "00:00:00:00:00:01", { ipv4Dst: "10.9.9.9" });
+        expect((await send(1, ip, 1)).map((o) => o.port)).toEqual([2]);
+      });
+      test("an earlier table's drop, then a later table's multicast group", async () => {
+        await w(update(INSERT, group(9, [{ egressPort: 3 }, { egressPort: 4 }])), update(INSERT, l2Entry(1, undefined, 1, flood(9))));
+        const ip = frame("00:00:00:00:00:02", "00:00:00:00:00:01", { ipv4Dst: "10.9.9.9" });
+        expect((await send(1, ip, 2)).map((o) => o.port)).toEqual([3, 4]);
+      });
+      test("an action that sets neither port nor group: egress_spec stays 0, the frame leaves port 0", async () => {
+        await w(update(INSERT, l2Entry(1, undefined, 1, flood(0))));
+        expect((await send(1, f, 1)).map((o) => o.port)).toEqual([0]);
+      });
+      test("fwd to the CPU port without the packet_in header: a PacketIn whose metadata is the frame's first bytes", async () => {
+        await w(update(INSERT, l2Entry(1, undefined, 1, fwd(CPU))));
+        dataplane().inject(1, f);
+        const m = await controller.nextOf("packet");
+        expect({ payload: hex(m!.packet!.payload), metadata: m!.packet!.metadata!.map((x) => [x.metadataId, hex(x.value)]) }).toEqual({
+          payload: hex(f.subarray(2)),
+          metadata: [
+            [1, "00"],
+            [2, "00"],
+          ],
+        });
+      });
+      test("the default action changed to fwd sends misses there", async () => {
+        await w(update(MODIFY, entry(ID.t_l2, [], fwd(5), { isDefaultAction: true })));
+        expect((await send(3, f, 1)).map((o) => o.port)).toEqual([5]);
+        expect(controller.pending).toBe(0);
+      });
+      test("a hit resets time_since_last_hit", async () => {
+        await w(update(INSERT, l2Entry(1, undefined, 1, fwd(2), { idleTimeoutNs: 3_000_000_000n })));
+        expect((await send(1, f, 1)).map((o) => o.port)).toEqual([2]);
+        const r = await ctx.client.read([{ tableEntry: { ...l2Entry(1, undefined, 1, undefined).tableEntry, timeSinceLastHit: {} } }]);
+        const elapsed = r.entities[0]!.tableEntry!.timeSinceLastHit!.elapsedNs ?? 0n;
+        expect(elapsed >= 0n && elapsed < 1_000_000_000n, String(elapsed)).toBe(true);
+      });
+      test("time_since_last_hit of a TTL above 2^32 ns wraps (bmv2 passes the remaining TTL through 32 bits)", async () => {
+        await w(update(INSERT, l2Entry(1, undefined, 1, fwd(2), { idleTimeoutNs: 60_000_000_000n })));
+        const r = await ctx.client.read([{ tableEntry: { ...l2Entry(1, undefined, 1, undefined).tableEntry, timeSinceLastHit: {} } }]);
+        // 60 s - ((60 s - elapsed) mod 2^32 ns) = 55,834,574,848 ns + elapsed.
+        const past = (r.entities[0]!.tableEntry!.timeSinceLastHit!.elapsedNs ?? 0n) - 55_834_574_848n;
+        expect(past >= 0n && past < 1_000_000_000n, String(past)).toBe(true);
       });
       test("a table miss is a PacketIn to the primary with ingress_port and reason, header stripped; the backup gets none", async () => {
         const b2 = await backup(0n, 1n);
