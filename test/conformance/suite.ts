@@ -1129,6 +1129,25 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         expect(await send(1, f, 0)).toEqual([]);
         expect(b2.pending).toBe(0);
       });
+      test("after failover PacketIns go to the new primary", async () => {
+        const next = await backup(0n, 1n);
+        controller.close();
+        expect(await controller.ended).toBe(0);
+        expect(arb(await next.nextOf("arbitration"))).toEqual({ code: 0, message: "Is primary", election: 0n });
+        dataplane().inject(3, f);
+        const m = await next.nextOf("packet");
+        expect(m!.packet!.metadata!.map((x) => hex(x.value))).toEqual(["03", "01"]);
+      });
+      test("a still-idle entry is notified again about 2 s later, to the primary only", async () => {
+        const b2 = await backup(0n, 1n);
+        await w(update(INSERT, l2Entry(4, undefined, 1, fwd(2), { idleTimeoutNs: 100_000_000n })));
+        await controller.nextOf("idleTimeoutNotification");
+        const first = Date.now();
+        await controller.nextOf("idleTimeoutNotification");
+        const gap = Date.now() - first;
+        expect(gap >= 1500 && gap <= 3500, `${gap} ms`).toBe(true);
+        expect(b2.pending).toBe(0);
+      });
       test("an entry's to_cpu action: PacketIn with its reason", async () => {
         await w(update(INSERT, l2Entry(4, undefined, 1, toCpu(0x55))));
         dataplane().inject(4, f);
