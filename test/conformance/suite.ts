@@ -770,6 +770,14 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         ]);
         expect(r).toEqual({ code: 2, codes: [6, 0, 6, 0, 0] });
       });
+      test("400 failing updates in one Write: every per-update code arrives (the trailer stays under grpc-js's 64 KB)", async () => {
+        const ups = Array.from({ length: 400 }, (_, i) => update(INSERT, l2Entry(i + 1, undefined, 1, fwd(2))));
+        expect((await batch(ups)).code).toBe(0);
+        const r = await write(ups);
+        expect({ code: r.code, n: r.codes.length, all6: r.codes.every((c) => c === 6) }).toEqual({ code: 2, n: 400, all6: true });
+        const bytes = r.errors.reduce((n, e) => n + p4.v1.Error.encode(e).finish().length, 0);
+        expect(bytes < 60_000, `${bytes} bytes of errors`).toBe(true);
+      });
       test("an all-good batch: OK, every update applied", async () => {
         const ups = [1, 2, 3, 4, 5, 6, 7, 8].map((p) => update(INSERT, l2Entry(p, undefined, 1, fwd(2))));
         expect(await batch(ups)).toEqual({ code: 0, codes: ups.map(() => 0) });
