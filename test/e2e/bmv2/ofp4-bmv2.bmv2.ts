@@ -4,7 +4,8 @@
 // back over P4Runtime from bmv2 by the test's own client); frames injected through bmv2's
 // dataplane service follow them and move the counters dump-flows shows; a miss reaches the
 // controller; packet-out leaves the right port; bmv2 killed and restarted empty is reconciled
-// (a flow_mod sent meanwhile is held, then completed); ofp4 killed and restarted rebuilds its
+// (a flow_mod sent meanwhile is held, then completed; 2,000 flows in flight are all there after);
+// ofp4 killed and restarted rebuilds its
 // flows and OpenFlow 1.3 groups from bmv2; del-flows empties everything.
 //   npx vitest run --config test/pipeline/bmv2/vitest.config.ts test/e2e/bmv2
 
@@ -400,6 +401,49 @@ describe("ofp4 on a real bmv2", () => {
     expect(list.map((e) => e.status)).toEqual(rawBefore.map(() => "rule"));
     const stats = await ofp4.ctl("--json", "stats", "br0");
     expect(stats.stdout).toMatch(/"writes":\s*0\b/);
+  });
+
+  it("bmv2 killed while 2,000 flows are being written: every flow lands once bmv2 is back, nothing orphaned", async () => {
+    const N = 2000;
+    const before = (await readRaw()).length;
+    const file = join(dir, "load.txt");
+    const lines: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const outs = i % 50 === 0 ? "output:1,output:2,output:4" : `output:${1 + (i % 4)}`;
+      lines.push(`table=2,priority=${100 + (i % 7)},ip,nw_src=10.${20 + (i >> 8)}.${i & 0xff}.1,actions=${outs}`);
+    }
+    writeFileSync(file, lines.join("\n") + "\n");
+    const load = start("ovs-ofctl", ["-O", "OpenFlow13", "add-flows", T, file]);
+    try {
+      // Kill bmv2 once some of the flows are in it (the others are in flight or still coming).
+      const table2 = info.table("ingress.ofp_table_2").id;
+      const deadline = Date.now() + 20_000;
+      let landed = 0;
+      while (landed === 0 && Date.now() < deadline) landed = (await reader.readAll([{ tableEntry: { tableId: table2 } }])).length;
+      await bmv2.kill();
+      expect(landed).toBeGreaterThan(0);
+      expect(landed).toBeLessThan(N);
+      await bmv2.restart();
+      expect(await load.exited).toBe(0);
+    } finally {
+      await load.stop();
+    }
+    await ofp4.line(/^reconciliation finished/);
+    const raw = await readRaw();
+    expect(raw).toHaveLength(before + N);
+    const inTable2 = (await readEntries()).filter((e) => e.table === "ingress.ofp_table_2");
+    expect(inTable2).toHaveLength(N);
+    expect(new Set(inTable2.map((e) => e.params.mcast ?? e.params.out_port))).toEqual(new Set(["1,2,4", "0x1", "0x2", "0x3", "0x4"]));
+    const dump = await ok("-O", "OpenFlow13", "dump-flows", T, "table=2");
+    expect(flowLines(dump)).toHaveLength(N);
+    const groups = await readGroups();
+    const used = new Set((await readEntries()).flatMap((e) => (e.params.mcast ? [e.params.mcast] : [])));
+    expect(new Set(groups.values())).toEqual(used);
+    expect(groups.size).toBe(used.size);
+    const entries = await ofp4.ctl("--json", "dump-entries", "br0");
+    const statuses = JSON.parse(entries.stdout) as { status: string }[];
+    expect(statuses.filter((e) => e.status !== "rule")).toEqual([]);
+    expect(statuses).toHaveLength(before + N);
   });
 
   it("del-flows empties the tables: no ofp4 entry and no multicast group left on bmv2", async () => {
