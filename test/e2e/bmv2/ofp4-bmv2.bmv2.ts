@@ -5,8 +5,8 @@
 // dataplane service follow them and move the counters dump-flows shows; a miss reaches the
 // controller; packet-out leaves the right port; bmv2 killed and restarted empty is reconciled
 // (a flow_mod sent meanwhile is held, then completed; 2,000 flows in flight are all there after);
-// ofp4 killed and restarted rebuilds its
-// flows and OpenFlow 1.3 groups from bmv2; del-flows empties everything.
+// ofp4 killed and restarted rebuilds its flows and OpenFlow 1.3 groups from bmv2; del-flows
+// empties everything.
 //   npx vitest run --config test/pipeline/bmv2/vitest.config.ts test/e2e/bmv2
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
