@@ -43,6 +43,17 @@ function diagnostics(stderr: string): string[] {
   return stderr.split("\n").filter((l) => /\b(warning|error)\b/.test(l));
 }
 
+describe("npm run p4:build", () => {
+  it("without p4c: exit 1 and one line naming the missing tool and P4REF_RUN", () => {
+    const r = spawnSync(process.execPath, [join(ROOT, "scripts/p4-build.mjs")], { env: { ...process.env, P4REF_RUN: join(out, "no-tools") }, encoding: "utf8" });
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(join(out, "no-tools", "p4c-bm2-ss"));
+    expect(lines[0]).toContain("P4REF_RUN");
+  });
+});
+
 describe.each(Object.keys(ACCEPTED_WARNINGS))("%s compiled by p4c-bm2-ss", (program) => {
   const stem = basename(program, ".p4");
   const dir = join(ROOT, dirname(program));
