@@ -19,6 +19,12 @@ export interface CheckedMatch {
   /** Field masks packed likewise (RANGE fields: the high bound), latin1. */
   readonly masks: string;
   readonly priority: number;
+  /**
+   * The values of the fields a table keeps in its entry keys — RANGE fields and the fields with
+   * a non-zero mask (table.ts) — one after another in P4Info order; computed from `values`
+   * when absent.
+   */
+  readonly key?: string;
 }
 
 /** Ids above this are looked up in the schema's maps instead of an array. */
@@ -42,6 +48,9 @@ function denseById<T extends { readonly id: number }>(items: readonly T[]): (T |
 interface TableScratch {
   readonly values: Buffer;
   readonly masks: Buffer;
+  readonly key: Buffer;
+  /** Bits of the RANGE fields' indexes (tables of up to 31 fields). */
+  readonly rangeBits: number;
   /** The masks of an entry that matches no field (RANGE: the full range; others: 0). */
   readonly dontCare: Uint8Array;
   /** The EXACT fields (each must be matched), in P4Info order. */
@@ -57,9 +66,13 @@ function scratchFor(table: TableInfo): TableScratch {
     const { size, offsets, widths } = table.layout;
     const dontCare = new Uint8Array(size);
     for (const f of table.fields) if (f.kind === MatchKind.RANGE) putOnes(dontCare, offsets[f.index]!, widths[f.index]!, f.bitwidth);
+    let rangeBits = 0;
+    for (const f of table.fields) if (f.kind === MatchKind.RANGE && f.index < 31) rangeBits |= 1 << f.index;
     s = {
       values: Buffer.alloc(size),
       masks: Buffer.alloc(size),
+      key: Buffer.alloc(size),
+      rangeBits,
       dontCare,
       exact: table.fields.filter((f) => f.kind === MatchKind.EXACT),
       byId: denseById(table.fields),
@@ -90,8 +103,9 @@ function actionScratchFor(action: ActionInfo): ActionScratch {
 
 /** "Seen" marks by index: a bit set for up to 31 indexes, an array beyond. */
 class Marks {
-  private bits = 0;
-  private readonly big: boolean[] | undefined;
+  /** The marks as bits, while the set is small. */
+  bits = 0;
+  readonly big: boolean[] | undefined;
   constructor(n: number) {
     this.big = n > 31 ? new Array<boolean>(n).fill(false) : undefined;
   }
@@ -306,7 +320,55 @@ export function checkMatch(table: TableInfo, entry: p4.v1.ITableEntry): Checked<
     s.lastMasks = Buffer.from(masks);
     s.lastMasksKey = masksKey;
   }
-  return good({ values: values.toString("latin1"), masks: masksKey, priority });
+  // The entry key, as table.ts defines it: the RANGE fields and the fields with a non-zero mask
+  // (only a matched field has one), in P4Info order.
+  const keyBuf = s.key;
+  let keyLen = 0;
+  if (!seen.big) {
+    let bits = seen.bits | s.rangeBits;
+    while (bits !== 0) {
+      const low = bits & -bits;
+      bits ^= low;
+      const i = 31 - Math.clz32(low);
+      const off = layout.offsets[i]!;
+      const w = layout.widths[i]!;
+      if ((s.rangeBits & low) === 0 && isZero(masks, off, w)) continue;
+      for (let j = off; j < off + w; j++) keyBuf[keyLen++] = values[j]!;
+    }
+  } else {
+    for (const info of table.fields) {
+      const off = layout.offsets[info.index]!;
+      const w = layout.widths[info.index]!;
+      if (info.kind !== MatchKind.RANGE && isZero(masks, off, w)) continue;
+      for (let j = off; j < off + w; j++) keyBuf[keyLen++] = values[j]!;
+    }
+  }
+  return good(new KeyedMatch(table, masksKey, priority, keyBuf.toString("latin1", 0, keyLen)));
+}
+
+/** A checked match as checkMatch gives it: the entry key, and the full values only on demand. */
+class KeyedMatch implements CheckedMatch {
+  constructor(
+    private readonly table: TableInfo,
+    readonly masks: string,
+    readonly priority: number,
+    readonly key: string,
+  ) {}
+
+  get values(): string {
+    const { offsets, widths, size } = this.table.layout;
+    const out = Buffer.alloc(size);
+    let k = 0;
+    for (const f of this.table.fields) {
+      const off = offsets[f.index]!;
+      const w = widths[f.index]!;
+      let zero = true;
+      for (let j = off; j < off + w; j++) if (this.masks.charCodeAt(j) !== 0) zero = false;
+      if (f.kind !== MatchKind.RANGE && zero) continue;
+      for (let j = off; j < off + w; j++) out[j] = this.key.charCodeAt(k++);
+    }
+    return out.toString("latin1");
+  }
 }
 
 /**

@@ -1,11 +1,12 @@
 // One P4 table of the sim's device: its entries keyed by (match, priority), its default
 // action, and a tuple-space index for packet lookup: one group per distinct mask vector,
-// each a hash map from packed masked values to entries, visited by falling priority. Keys
-// are packed into latin1 strings (see packed.ts) so a million entries stay small; a bucket
-// of one entry is the entry itself (no array). Entries arrive already validated; this module
-// never checks P4Runtime rules.
+// each a hash map from packed masked values to entries, visited by falling priority. Within
+// a group an entry's key holds only the fields the group matches on (RANGE fields and fields
+// with a non-zero mask; the others are 0 in every entry), packed into a latin1 string (see
+// packed.ts), so a million entries stay small; a bucket of one entry is the entry itself (no
+// array). Entries arrive already validated; this module never checks P4Runtime rules.
 import { MatchKind, type ActionCall, type TableInfo } from "./schema.js";
-import { popcountBytes, putBig } from "./packed.js";
+import { isZero, popcountBytes, putBig } from "./packed.js";
 import type { CheckedMatch } from "./table-entry-check.js";
 
 /** An entry's action, shared by every entry with the same action and params. */
@@ -18,17 +19,24 @@ export interface MaskGroup {
   /** The masks packed in the key layout (RANGE fields: the high bound), as latin1. */
   readonly key: string;
   readonly masks: Buffer;
+  /**
+   * The fields the entries' keys hold, P4Info order, three numbers each: byte offset, width,
+   * and 1 for a RANGE field (else 0).
+   */
+  readonly active: readonly number[];
   /** Prefix length of the LPM field (LPM tables order matches by it). */
   readonly lpmLen: number;
   /** Upper bound of the effective priorities held (never lowered on delete). */
   maxPriority: number;
-  /** Packed values -> the entry, or entries by falling effective priority. */
+  /** Entry keys (the active fields' packed values) -> the entry, or entries by falling effective priority. */
   readonly buckets: Map<string, Bucket>;
   size: number;
 }
 
 export interface TableEntryState {
   readonly group: MaskGroup;
+  /** The active fields' values (RANGE fields: the low bound) packed one after another, as latin1. */
+  readonly key: string;
   /** Field values packed in the key layout (RANGE fields: the low bound), as latin1. */
   readonly values: string;
   readonly priority: number;
@@ -44,7 +52,49 @@ export interface TableEntryState {
   notifiedMs: number;
 }
 
-export type EntryInit = Omit<TableEntryState, "group" | "values" | "priority">;
+export type EntryInit = Omit<TableEntryState, "group" | "key" | "values" | "priority">;
+
+class Entry implements TableEntryState {
+  action: EntryAction;
+  controllerMetadata: bigint;
+  metadata: Uint8Array | undefined;
+  idleTimeoutNs: bigint;
+  packets: number;
+  bytes: number;
+  lastHitMs: number;
+  notifiedMs: number;
+  constructor(
+    readonly group: MaskGroup,
+    readonly key: string,
+    readonly priority: number,
+    init: EntryInit,
+  ) {
+    this.action = init.action;
+    this.controllerMetadata = init.controllerMetadata;
+    this.metadata = init.metadata;
+    this.idleTimeoutNs = init.idleTimeoutNs;
+    this.packets = init.packets;
+    this.bytes = init.bytes;
+    this.lastHitMs = init.lastHitMs;
+    this.notifiedMs = init.notifiedMs;
+  }
+
+  get values(): string {
+    const out = Buffer.alloc(this.group.masks.length);
+    const a = this.group.active;
+    let k = 0;
+    for (let i = 0; i < a.length; i += 3) for (let j = 0; j < a[i + 1]!; j++) out[a[i]! + j] = this.key.charCodeAt(k++);
+    return out.toString("latin1");
+  }
+}
+
+/** The key of `values` (a full packed layout, latin1) in group `g`. */
+function keyIn(g: MaskGroup, values: string): string {
+  const a = g.active;
+  let key = "";
+  for (let i = 0; i < a.length; i += 3) key += values.slice(a[i]!, a[i]! + a[i + 1]!);
+  return key;
+}
 
 /** The entries with one mask vector and one packed value: one entry, or several by falling effective priority. */
 type Bucket = TableEntryState | TableEntryState[];
@@ -85,7 +135,7 @@ export class Table {
 
   find(match: CheckedMatch): TableEntryState | undefined {
     const g = this.groups.get(match.masks);
-    const bucket = g?.buckets.get(match.values);
+    const bucket = g ? g.buckets.get(match.key ?? keyIn(g, match.values)) : undefined;
     this.probeMatch = match;
     this.probeChanges = this.changes;
     this.probeGroup = g;
@@ -113,7 +163,7 @@ export class Table {
     const probed = this.probeMatch === match && this.probeChanges === this.changes;
     const gk = match.masks;
     let g = probed ? this.probeGroup : this.groups.get(gk);
-    const bucket = probed ? this.probeBucket : g?.buckets.get(match.values);
+    const bucket = probed ? this.probeBucket : g ? g.buckets.get(match.key ?? keyIn(g, match.values)) : undefined;
     this.probeMatch = undefined;
     this.probeGroup = undefined;
     this.probeBucket = undefined;
@@ -121,31 +171,27 @@ export class Table {
     if (!g) {
       const masks = Buffer.from(gk, "latin1");
       const lpm = this.info.lpmIndex;
-      const lpmLen = lpm >= 0 ? popcountBytes(masks, this.info.layout.offsets[lpm]!, this.info.layout.widths[lpm]!) : 0;
-      g = { key: gk, masks, lpmLen, maxPriority: -1, buckets: new Map(), size: 0 };
+      const { offsets, widths } = this.info.layout;
+      const lpmLen = lpm >= 0 ? popcountBytes(masks, offsets[lpm]!, widths[lpm]!) : 0;
+      const active: number[] = [];
+      for (const f of this.info.fields) {
+        const off = offsets[f.index]!;
+        const w = widths[f.index]!;
+        if (f.kind === MatchKind.RANGE) active.push(off, w, 1);
+        else if (!isZero(masks, off, w)) active.push(off, w, 0);
+      }
+      g = { key: gk, masks, active, lpmLen, maxPriority: -1, buckets: new Map(), size: 0 };
       this.groups.set(gk, g);
       this.ordered.push(g);
     }
-    const e: TableEntryState = {
-      group: g,
-      values: match.values,
-      priority: match.priority,
-      action: init.action,
-      controllerMetadata: init.controllerMetadata,
-      metadata: init.metadata,
-      idleTimeoutNs: init.idleTimeoutNs,
-      packets: init.packets,
-      bytes: init.bytes,
-      lastHitMs: init.lastHitMs,
-      notifiedMs: init.notifiedMs,
-    };
+    const e = new Entry(g, match.key ?? keyIn(g, match.values), match.priority, init);
     const prio = this.effective(e);
     if (prio > g.maxPriority) {
       g.maxPriority = prio;
       this.ordered.sort((a, b) => b.maxPriority - a.maxPriority);
     }
-    if (!bucket) g.buckets.set(e.values, e);
-    else if (!Array.isArray(bucket)) g.buckets.set(e.values, this.effective(bucket) >= prio ? [bucket, e] : [e, bucket]);
+    if (!bucket) g.buckets.set(e.key, e);
+    else if (!Array.isArray(bucket)) g.buckets.set(e.key, this.effective(bucket) >= prio ? [bucket, e] : [e, bucket]);
     else {
       let i = 0;
       while (i < bucket.length && this.effective(bucket[i]!) >= prio) i++;
@@ -163,16 +209,16 @@ export class Table {
 
   delete(e: TableEntryState): void {
     const g = e.group;
-    const bucket = g.buckets.get(e.values);
+    const bucket = g.buckets.get(e.key);
     if (!bucket) return;
     if (!Array.isArray(bucket)) {
       if (bucket !== e) return;
-      g.buckets.delete(e.values);
+      g.buckets.delete(e.key);
     } else {
       const i = bucket.indexOf(e);
       if (i < 0) return;
       bucket.splice(i, 1);
-      if (bucket.length === 1) g.buckets.set(e.values, bucket[0]!);
+      if (bucket.length === 1) g.buckets.set(e.key, bucket[0]!);
     }
     this.changes++;
     this.count--;
@@ -210,8 +256,13 @@ export class Table {
     for (const g of this.ordered) {
       if (best && g.maxPriority <= bestPrio) break;
       const m = g.masks;
-      for (let i = 0; i < key.length; i++) masked[i] = key[i]! & m[i]!;
-      const bucket = g.buckets.get(masked.toString("latin1"));
+      const a = g.active;
+      let n = 0;
+      for (let i = 0; i < a.length; i += 3) {
+        const end = a[i]! + a[i + 1]!;
+        for (let j = a[i]!; j < end; j++) masked[n++] = key[j]! & m[j]!;
+      }
+      const bucket = g.buckets.get(masked.toString("latin1", 0, n));
       if (!bucket) continue;
       const e = Array.isArray(bucket) ? bucket[0]! : bucket;
       const p = this.effective(e);
@@ -224,19 +275,32 @@ export class Table {
   }
 
   private matchesRanged(e: TableEntryState, key: Buffer): boolean {
-    const { offsets, widths } = this.info.layout;
-    const low = Buffer.from(e.values, "latin1");
+    // Fields outside the key have mask 0: they match anything.
+    const a = e.group.active;
     const high = e.group.masks;
-    for (const f of this.info.fields) {
-      const off = offsets[f.index]!;
-      const end = off + widths[f.index]!;
-      if (f.kind === MatchKind.RANGE) {
-        if (key.compare(low, off, end, off, end) < 0) return false;
-        if (key.compare(high, off, end, off, end) > 0) return false;
+    const k = e.key;
+    let c = 0;
+    for (let i = 0; i < a.length; i += 3) {
+      const off = a[i]!;
+      const w = a[i + 1]!;
+      if (a[i + 2] === 1) {
+        if (compareToKey(key, off, k, c, w) < 0) return false;
+        if (key.compare(high, off, off + w, off, off + w) > 0) return false;
       } else {
-        for (let i = off; i < end; i++) if ((key[i]! & high[i]!) !== low[i]) return false;
+        for (let j = 0; j < w; j++) if ((key[off + j]! & high[off + j]!) !== k.charCodeAt(c + j)) return false;
       }
+      c += w;
     }
     return true;
   }
+}
+
+/** Sign of the big-endian comparison of buf[off, off+w) with the latin1 chars key[at, at+w). */
+function compareToKey(buf: Uint8Array, off: number, key: string, at: number, w: number): number {
+  for (let j = 0; j < w; j++) {
+    const x = buf[off + j]!;
+    const y = key.charCodeAt(at + j);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
 }

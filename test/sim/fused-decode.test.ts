@@ -11,6 +11,10 @@ import { describe, expect, it } from "vitest";
 import { p4 } from "../../src/generated/proto.js";
 import { parseTextFormat } from "../../src/p4runtime/text-format.js";
 import { Device } from "../../targets/sim/device.js";
+import { getBig, layoutOf } from "../../targets/sim/packed.js";
+import { buildSchema, MatchKind, type MatchFieldInfo, type TableInfo } from "../../targets/sim/schema.js";
+import { Table } from "../../targets/sim/table.js";
+import { checkMatch, type CheckedMatch } from "../../targets/sim/table-entry-check.js";
 import type { P4Status } from "../../targets/sim/status.js";
 import { decodeTableUpdate, WireTableEntry } from "../../targets/sim/update-decode.js";
 
@@ -254,6 +258,88 @@ describe("fused table-entry decoding", () => {
     d.read({ tableEntry: { tableId: T_L2 } }, out);
     const seen = out.map((e) => `${e.tableEntry!.match![0]!.exact!.value![0]}/${e.tableEntry!.priority}/${e.tableEntry!.action!.action!.params![0]!.value![0]}`).sort();
     expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => `${i}/${1 + (i % 3)}/${i % 2}`).sort());
+  });
+});
+
+/** Inserts the checked match, finds it again from its full values alone, and hits it with a packet of its values. */
+function roundTrip(info: TableInfo, m: CheckedMatch): void {
+  const t = new Table(info);
+  const e = t.insert(m, { action: { actionId: 1, params: [], packed: "", refs: 1 }, controllerMetadata: 0n, metadata: undefined, idleTimeoutNs: 0n, packets: 0, bytes: 0, lastHitMs: 0, notifiedMs: 0 });
+  expect(e.values).toBe(m.values);
+  expect(t.find({ values: m.values, masks: m.masks, priority: m.priority })).toBe(e);
+  const values = Buffer.from(m.values, "latin1");
+  const fields = info.fields.map((f) => getBig(values, info.layout.offsets[f.index]!, info.layout.widths[f.index]!));
+  expect(t.lookup(fields)).toBe(e);
+  t.delete(e);
+  expect(t.size).toBe(0);
+  expect(t.find(m)).toBeUndefined();
+}
+
+describe("entry keys", () => {
+  it("the check's entry key and the table's agree (fixture tables, every match kind)", () => {
+    const schema = buildSchema(p4info);
+    if (typeof schema === "string") throw new Error(schema);
+    let n = 0;
+    fc.assert(
+      fc.property(validEntry, (te) => {
+        const info = schema.tables.get(te.tableId)!;
+        const m = checkMatch(info, p4.v1.TableEntry.decode(p4.v1.TableEntry.encode(te).finish()));
+        expect(m.ok).toBe(true);
+        if (!m.ok) return;
+        const fused = decodeTableUpdate(p4.v1.Update.encode({ type: 1, entity: { tableEntry: te } }).finish())!.entity!.tableEntry!;
+        const mf = checkMatch(info, fused);
+        expect(mf.ok && mf.value.key).toBe(m.value.key);
+        expect(mf.ok && mf.value.values).toBe(m.value.values);
+        roundTrip(info, m.value);
+        n++;
+      }),
+      { numRuns: 200 },
+    );
+    expect(n).toBe(200);
+  });
+
+  it("a table of more than 31 fields (marks kept in an array)", () => {
+    const fields: MatchFieldInfo[] = Array.from({ length: 40 }, (_, index) => ({
+      id: index + 1,
+      name: `f${index}`,
+      bitwidth: 12,
+      kind: index === 35 ? MatchKind.RANGE : index === 2 ? MatchKind.EXACT : MatchKind.TERNARY,
+      index,
+    }));
+    const info: TableInfo = {
+      id: 1,
+      name: "wide",
+      fields,
+      fieldsById: new Map(fields.map((f) => [f.id, f])),
+      fieldsByName: new Map(fields.map((f) => [f.name, f])),
+      layout: layoutOf(fields.map((f) => f.bitwidth)),
+      actions: new Map(),
+      constDefaultActionId: 0,
+      initialDefault: undefined,
+      directCounterId: 0,
+      directMeterId: 0,
+      implementationId: 0,
+      size: 1000,
+      notifyIdle: false,
+      isConst: false,
+      needsPriority: true,
+      hasRange: true,
+      lpmIndex: -1,
+    };
+    const b = (...v: number[]): Uint8Array => Uint8Array.from(v);
+    const m = checkMatch(info, {
+      priority: 4,
+      match: [
+        { fieldId: 40, ternary: { value: b(0x0a, 0x01), mask: b(0x0f, 0xff) } },
+        { fieldId: 3, exact: { value: b(7) } },
+        { fieldId: 36, range: { low: b(1), high: b(9) } },
+        { fieldId: 33, ternary: { value: b(0), mask: b(1) } },
+      ],
+    });
+    expect(m.ok).toBe(true);
+    if (m.ok) roundTrip(info, m.value);
+    const missing = checkMatch(info, { priority: 4, match: [{ fieldId: 40, ternary: { value: b(1), mask: b(1) } }] });
+    expect(missing.ok ? "" : missing.status.message).toBe("Missing exact match for field 'f2' of table 'wide'");
   });
 });
 
