@@ -622,7 +622,7 @@ export class OffloadProvider implements Provider {
   /**
    * Logs a P4Runtime error answer to one update, once. A Write that failed as a whole gives
    * every one of its updates the same frozen status (p4runtime/status.ts wholeRpcFailure): that
-   * failure is logged once, with the first update's origin and the number of updates.
+   * failure is logged once, with the origin of the first update whose callback sees it.
    */
   #received(update: p4.v1.IUpdate, s: UpdateStatus, origin: ErrorOrigin | undefined): void {
     if (s.code === 0 || this.#loggedErrors.has(s)) return;
