@@ -460,6 +460,23 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         const g = await ctx.client.getConfig(0, 7n);
         expect({ write: w.code, read: r.code, get: g.code }).toEqual({ write: 9, read: 9, get: 9 });
       });
+      test("a primary that lowers its id below a backup's loses primacy and both are told", async () => {
+        const a = await primary(20n);
+        const c = await backup(10n, 20n);
+        a.arbitrate(5n);
+        expect(arb(await a.nextOf("arbitration"))).toEqual({ code: 6, message: "Is backup", election: 10n });
+        expect(arb(await c.nextOf("arbitration"))).toEqual({ code: 0, message: "Is primary", election: 10n });
+      });
+      test("a Write with an election id higher than the primary's: PERMISSION_DENIED", async () => {
+        await primary(10n);
+        expect((await write([update(INSERT, l2Entry(1, undefined, 1, fwd(2)))], 11n)).code).toBe(7);
+      });
+      test("election ids use all 128 bits", async () => {
+        const high = (1n << 64n) + 1n;
+        await primary(high);
+        await backup(0xffffffffffffffffn, high);
+        expect((await write([update(INSERT, l2Entry(1, undefined, 1, fwd(2)))], high)).code).toBe(0);
+      });
       test("a 17th stream on one device is ended with RESOURCE_EXHAUSTED", async () => {
         for (let i = 1; i <= 16; i++) {
           const s = stream();
@@ -643,6 +660,13 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         r = await ctx.client.read([{ tableEntry: { tableId: ID.t_l2, isDefaultAction: true } }]);
         expect(r.entities[0]!.tableEntry!.action!.action!.actionId).toBe(ID.to_cpu);
         expect(r.entities[0]!.tableEntry!.isDefaultAction).toBe(true);
+      });
+      test("resetting a const default action (MODIFY without action): PERMISSION_DENIED", async () => {
+        expect(await one(update(MODIFY, entry(ID.t_small, [], undefined, { isDefaultAction: true })))).toBe(7);
+      });
+      test("direct counter write for a table without direct counter: INVALID_ARGUMENT", async () => {
+        expect(await one(update(INSERT, entry(ID.t_lpm, lpm([10, 0, 0, 0], 8), fwd(1))))).toBe(0);
+        expect(await one(update(MODIFY, { directCounterEntry: { tableEntry: entry(ID.t_lpm, lpm([10, 0, 0, 0], 8), undefined).tableEntry, data: { packetCount: 1n } } }))).toBe(3);
       });
       test("default entry MODIFY with a missing param: INVALID_ARGUMENT", async () => {
         expect(await one(update(MODIFY, entry(ID.t_l2, [], { actionId: ID.fwd }, { isDefaultAction: true })))).toBe(3);
@@ -876,6 +900,23 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         const c = (await ctx.client.read([{ packetReplicationEngineEntry: { cloneSessionEntry: { sessionId: 9 } } }])).code;
         expect({ group: g, clone: c }).toEqual({ group: 11, clone: 5 });
       });
+      test("is_default_action with table_id 0 reads every table's default entry", async () => {
+        const r = await ctx.client.read([{ tableEntry: { isDefaultAction: true } }]);
+        const got = r.entities.map((e) => [e.tableEntry!.tableId, e.tableEntry!.isDefaultAction, e.tableEntry!.action?.action?.actionId]).sort((x, y) => Number(x[0]) - Number(y[0]));
+        expect({ code: r.code, got }).toEqual({
+          code: 0,
+          got: [
+            [ID.t_l2, true, ID.to_cpu],
+            [ID.t_lpm, true, ID.drop],
+            [ID.t_small, true, ID.nop],
+            [ID.t_range, true, ID.nop],
+          ],
+        });
+      });
+      test("an index with counter_id 0", async () => {
+        const r = await ctx.client.read([{ counterEntry: { index: { index: 1n } } }]);
+        expect({ code: r.code, n: r.entities.length }).toEqual({ code: 0, n: 2 });
+      });
       test("deleted entries are gone from reads", async () => {
         expect((await write([update(DELETE, l2Entry(1, undefined, 1, undefined))])).code).toBe(0);
         expect((await ctx.client.read([{ tableEntry: { tableId: ID.t_l2 } }])).entities).toHaveLength(1);
@@ -982,6 +1023,9 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
       });
       test("a replica without a port, or a duplicate (port, instance): INVALID_ARGUMENT", async () => {
         expect(await batch([update(INSERT, group(3, [{ instance: 1 }])), update(INSERT, group(4, [{ egressPort: 1 }, { egressPort: 1 }]))])).toEqual({ code: 2, codes: [3, 3] });
+      });
+      test("a replica port wider than v1model's 9 bits", async () => {
+        expect(await batch([update(INSERT, group(3, [{ egressPort: 600 }])), update(INSERT, group(4, [{ port: b(2, 0x58) }]))])).toEqual({ code: 0, codes: [0, 0] });
       });
       test("the same port with another instance: OK", async () => {
         expect((await batch([update(INSERT, group(3, [{ egressPort: 1, instance: 0 }, { egressPort: 1, instance: 1 }]))])).code).toBe(0);
@@ -1180,6 +1224,13 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         expect(got.map((m) => m.port)).toEqual([5]);
         expect(controller.pending).toBe(0);
         expect((await write([update(INSERT, l2Entry(3, undefined, 1, fwd(4)))], 1n)).code).toBe(0);
+      });
+      test("a PacketOut on a stream that has not arbitrated is dropped", async () => {
+        const dp = dataplane();
+        const s2 = stream();
+        s2.packetOut(f, [{ metadataId: 1, value: b(6) }]);
+        controller.packetOut(f, [{ metadataId: 1, value: b(5) }]);
+        expect((await dp.collect(1, ctx.target.quietMs)).map((m) => m.port)).toEqual([5]);
       });
       test("a PacketOut from a backup is dropped", async () => {
         const dp = dataplane();
