@@ -37,6 +37,8 @@ export class CounterPoller {
   #stopped = false;
   /** performance.now() when the last successful poll started (its values are at least that fresh). */
   #freshAt = -Infinity;
+  /** performance.now() when the running poll started. */
+  #runningSince = -Infinity;
 
   constructor(
     private readonly client: P4RuntimeClient,
@@ -85,7 +87,8 @@ export class CounterPoller {
   /** Runs a poll now unless one is running (then joins it). Never rejects. */
   poll(): Promise<void> {
     if (this.#running) return this.#running;
-    const p = this.#pollOnce().finally(() => {
+    this.#runningSince = performance.now();
+    const p = this.#pollOnce(this.#runningSince).finally(() => {
       if (this.#running === p) this.#running = undefined;
     });
     this.#running = p;
@@ -93,20 +96,22 @@ export class CounterPoller {
   }
 
   /**
-   * Resolves once the cached values are fresh: after a poll that started after this call, or
-   * after the poll running now when it leaves values younger than the interval (a request that
-   * arrives during a poll does not wait for a second one).
+   * Resolves once the cached values are fresh for a request made now: after the poll running
+   * now when it started at most intervalMs before this call (its values are no older than the
+   * interval at the time of the request), else after a poll that starts after this call. A
+   * request that arrives just after a slow poll began waits for that poll only.
    */
   async fresh(): Promise<void> {
+    const asked = performance.now();
     if (this.#running) {
+      const started = this.#runningSince;
       await this.#running;
-      if (this.ageMs <= this.intervalMs) return;
+      if (asked - started <= this.intervalMs && this.#freshAt === started) return;
     }
     await this.poll();
   }
 
-  async #pollOnce(): Promise<void> {
-    const t0 = performance.now();
+  async #pollOnce(t0: number): Promise<void> {
     let n = 0;
     try {
       const requests: p4.v1.IEntity[] = this.mapping.tables.map((t) => ({ directCounterEntry: { tableEntry: { tableId: t.p4.id } } }));
