@@ -267,6 +267,10 @@ export class P4RuntimeService {
       return;
     }
     const type = call.request.responseType ?? 0;
+    if (type < 0 || type > 3) {
+      cb(rpcError({ code: Code.INVALID_ARGUMENT, message: `Invalid response_type ${type}` }));
+      return;
+    }
     const inner = protobuf.Writer.create();
     if (type === 0 || type === 2) inner.uint32((1 << 3) | 2).bytes(config.p4infoBytes);
     if (type === 0 || type === 3) inner.uint32((2 << 3) | 2).bytes(config.deviceConfig);
