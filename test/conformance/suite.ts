@@ -487,6 +487,13 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         await backup(0xffffffffffffffffn, high);
         expect((await write([update(INSERT, l2Entry(1, undefined, 1, fwd(2)))], high)).code).toBe(0);
       });
+      test("a stream naming a role arbitrates with the others (roles are ignored)", async () => {
+        await primary(10n);
+        const s2 = stream();
+        s2.arbitrate(5n, 0n, "other");
+        const first = await Promise.race([s2.next().then((m) => (m ? arb(m) : "ended")), s2.ended.then((code) => `ended ${code}`)]);
+        expect(first).toEqual({ code: 6, message: "Is backup", election: 10n });
+      });
       test("a 17th stream on one device is ended with RESOURCE_EXHAUSTED", async () => {
         for (let i = 1; i <= 16; i++) {
           const s = stream();
@@ -1048,6 +1055,15 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
       test("a replica port wider than v1model's 9 bits", async () => {
         expect(await batch([update(INSERT, group(3, [{ egressPort: 600 }])), update(INSERT, group(4, [{ port: b(2, 0x58) }]))])).toEqual({ code: 0, codes: [0, 0] });
       });
+      test("a group without replicas: OK, read back empty", async () => {
+        expect((await batch([update(INSERT, group(3, []))])).code).toBe(0);
+        const r = await ctx.client.read([group(3, [])]);
+        expect(r.entities.map((e) => e.packetReplicationEngineEntry!.multicastGroupEntry!.replicas?.length ?? 0)).toEqual([0]);
+      });
+      test("clone session MODIFY and DELETE of a missing session: NOT_FOUND; duplicate INSERT: ALREADY_EXISTS", async () => {
+        const session = (id: number): p4.v1.IEntity => ({ packetReplicationEngineEntry: { cloneSessionEntry: { sessionId: id, replicas: [{ egressPort: 1 }] } } });
+        expect(await batch([update(MODIFY, session(5)), update(DELETE, session(5)), update(INSERT, session(5)), update(INSERT, session(5))])).toEqual({ code: 2, codes: [5, 5, 0, 6] });
+      });
       test("the same port with another instance: OK", async () => {
         expect((await batch([update(INSERT, group(3, [{ egressPort: 1, instance: 0 }, { egressPort: 1, instance: 1 }]))])).code).toBe(0);
       });
@@ -1170,6 +1186,12 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
             [2, "00"],
           ],
         });
+      });
+      test("a multicast copy to the CPU port is a PacketIn of the frame as is (no packet_in header)", async () => {
+        await w(update(INSERT, group(8, [{ egressPort: 2 }, { egressPort: CPU }])), update(INSERT, l2Entry(1, undefined, 1, flood(8))));
+        dataplane().inject(1, f);
+        const m = await controller.nextOf("packet");
+        expect({ payload: hex(m!.packet!.payload), metadata: m!.packet!.metadata!.map((x) => hex(x.value)) }).toEqual({ payload: hex(f.subarray(2)), metadata: ["00", "00"] });
       });
       test("the default action changed to fwd sends misses there", async () => {
         await w(update(MODIFY, entry(ID.t_l2, [], fwd(5), { isDefaultAction: true })));

@@ -193,8 +193,10 @@ export class StreamHandle {
     });
   }
 
-  arbitrate(electionId: bigint | undefined, deviceId = 0n): void {
-    this.call.write({ arbitration: { deviceId, ...(electionId !== undefined ? { electionId: uint128(electionId) } : {}) } });
+  arbitrate(electionId: bigint | undefined, deviceId = 0n, role?: string): void {
+    this.call.write({
+      arbitration: { deviceId, ...(electionId !== undefined ? { electionId: uint128(electionId) } : {}), ...(role !== undefined ? { role: { name: role } } : {}) },
+    });
   }
 
   packetOut(payload: Uint8Array, metadata: p4.v1.IPacketMetadata[]): void {
