@@ -307,6 +307,12 @@ describe("ofp4 on a real bmv2", () => {
     await bmv2.kill();
     const lost = await ofp4.line(/^P4Runtime error \w+ on StreamChannel/);
     expect(lost).toMatch(/unreachable|unavailable|closed|reset|connect/i);
+    // While bmv2 is away: the flow tables still answer (cached counters); a packet-out cannot
+    // be sent and says so with an OpenFlow error.
+    expect(flowLines(await ok("-O", "OpenFlow13", "dump-flows", T), false)).toEqual(flowsBefore);
+    const po = await ofctl("-O", "OpenFlow13", "packet-out", T, `in_port=controller,packet=${udpFrame({ src: 1, dst: 2, ipSrc: "10.0.0.1", ipDst: "10.0.0.2" }).toString("hex")},actions=output:2`);
+    expect(po.code).not.toBe(0);
+    expect(po.stderr).toMatch(/OFPT_ERROR \(OF1\.3\) \(xid=0x\w+\): OFPBRC_EPERM/);
 
     // DESIGN.md §6: operations started while the target is away wait (bounded by 30 s) and
     // complete once it is back. The echo shows ofp4 is alive and has read the flow_mod; the
