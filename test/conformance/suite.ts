@@ -1193,6 +1193,11 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         const m = await controller.nextOf("packet");
         expect({ payload: hex(m!.packet!.payload), metadata: m!.packet!.metadata!.map((x) => hex(x.value)) }).toEqual({ payload: hex(f.subarray(2)), metadata: ["00", "00"] });
       });
+      test("a frame shorter than an Ethernet header still runs the tables (fields of the missing header read 0)", async () => {
+        await w(update(INSERT, l2Entry(1, undefined, 1, fwd(2))));
+        const short = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        expect(await send(1, short, 1)).toEqual([{ port: 2, hex: hex(short) }]);
+      });
       test("the default action changed to fwd sends misses there", async () => {
         await w(update(MODIFY, entry(ID.t_l2, [], fwd(5), { isDefaultAction: true })));
         expect((await send(3, f, 1)).map((o) => o.port)).toEqual([5]);

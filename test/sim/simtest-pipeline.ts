@@ -14,10 +14,12 @@ export function simtestPipeline(state: ForwardingState, inPort: number, frame: U
     const hdr = (frame[0]! << 8) | frame[1]!;
     return [{ port: hdr >> 7, frame: frame.subarray(2) }];
   }
-  if (frame.length < 14) return [];
-  const dst = toBigInt(frame.subarray(0, 6));
-  const src = toBigInt(frame.subarray(6, 12));
-  const type = BigInt((frame[12]! << 8) | frame[13]!);
+  // A frame too short for Ethernet leaves the header invalid: its fields read 0 (as in bmv2) and
+  // the whole frame is payload.
+  const eth = frame.length >= 14;
+  const dst = eth ? toBigInt(frame.subarray(0, 6)) : 0n;
+  const src = eth ? toBigInt(frame.subarray(6, 12)) : 0n;
+  const type = eth ? BigInt((frame[12]! << 8) | frame[13]!) : 0n;
   const ipv4 = type === 0x0800n && frame.length >= 34;
   state.countIndirect("I.port_rx", inPort, frame.length);
   // standard_metadata as v1model starts it: egress_spec 0, no multicast group.
