@@ -1101,6 +1101,18 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
       });
     });
 
+    describe("a full ternary table", () => {
+      beforeEach(fresh);
+
+      test("1024 entries fit t_l2 (size 1024), read back in one ReadResponse; the 1025th is UNKNOWN", async () => {
+        const all = Array.from({ length: 1024 }, (_, i) => update(INSERT, l2Entry(i >> 2, `00:00:00:00:00:0${i & 3}`, 1 + (i & 3), fwd(2))));
+        for (let i = 0; i < all.length; i += 400) expect((await batch(all.slice(i, i + 400))).code).toBe(0);
+        const r = await ctx.client.read([{ tableEntry: { tableId: ID.t_l2 } }]);
+        expect({ code: r.code, responses: r.responses, n: r.entities.length }).toEqual({ code: 0, responses: 1, n: 1024 });
+        expect(await batch([update(INSERT, l2Entry(300, undefined, 1, fwd(2)))])).toEqual({ code: 2, codes: [2] });
+      });
+    });
+
     describe("dataplane", () => {
       let controller: StreamHandle;
       /** Frames on port 7 go to port 6: a first one through proves the dataplane stream is open. */
