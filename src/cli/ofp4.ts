@@ -13,7 +13,7 @@ import { parseSimArgs, runSim } from "../../targets/sim/main.js";
 export const USAGE = `usage: ofp4 start [--config FILE] [--name NAME] [--target sim|bmv2|tofino]
                   [--p4runtime HOST:PORT] [--device-id N] [--election-id N]
                   [--p4info FILE] [--pipeline FILE|DIR] [--mapping FILE]
-                  [--tofino-packing stratum|legacy]
+                  [--tofino-packing stratum|legacy] [--tofino-port-map FILE]
                   [--dataplane HOST:PORT]
                   [--ports N] [--listen HOST:PORT]... [--connect HOST:PORT]...
                   [--fail-mode secure|standalone] [--datapath-id N]
@@ -41,6 +41,7 @@ const SWITCH_FLAGS = [
   "--pipeline",
   "--mapping",
   "--tofino-packing",
+  "--tofino-port-map",
   "--dataplane",
   "--ports",
   "--listen",
@@ -149,11 +150,14 @@ function overrideSwitch(s: SwitchConfig, f: Map<string, string[]>): SwitchConfig
     mapping: v("--mapping") ?? s.mapping,
     dataplane: v("--dataplane") !== undefined ? address("--dataplane", v("--dataplane")!) : s.dataplane,
     tofinoPacking: v("--tofino-packing") !== undefined ? oneOf("--tofino-packing", v("--tofino-packing")!, ["stratum", "legacy"]) : s.tofinoPacking,
+    tofinoPortMap: v("--tofino-port-map") ?? s.tofinoPortMap,
     ports,
     controllers,
     failMode: v("--fail-mode") !== undefined ? oneOf("--fail-mode", v("--fail-mode")!, ["secure", "standalone"]) : s.failMode,
     datapathId: v("--datapath-id") !== undefined ? big("--datapath-id", v("--datapath-id")!, 64) : s.datapathId,
   };
+  if (out.tofinoPortMap !== undefined && out.target !== "tofino") throw new UsageError(`--tofino-port-map is for --target tofino, not ${out.target}`);
+  if (out.tofinoPortMap !== undefined && v("--ports") !== undefined) throw new UsageError("--tofino-port-map gives the ports: --ports cannot be given too");
   if (out.target !== "sim" && (out.p4info === undefined || out.deviceConfig === undefined)) {
     throw new UsageError(`--target ${out.target} needs --p4info FILE and --pipeline ${out.target === "tofino" ? "DIR" : "FILE"}`);
   }

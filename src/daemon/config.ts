@@ -43,6 +43,8 @@ export interface SwitchConfig {
   /** bmv2's dataplane service (--dp-grpc-server-addr) for port up/down, inject and capture; the sim's own for target sim. */
   readonly dataplane: string | undefined;
   readonly tofinoPacking: TofinoPacking;
+  /** Tofino only: the board's port-map file; the ports are its front-panel ports (numbered by device port). */
+  readonly tofinoPortMap: string | undefined;
   readonly ports: readonly PortConfig[];
   readonly controllers: readonly ControllerConfig[];
   readonly failMode: FailMode;
@@ -113,6 +115,7 @@ export function defaultSwitch(name: string): SwitchConfig {
     mapping: undefined,
     dataplane: undefined,
     tofinoPacking: SWITCH_DEFAULTS.tofinoPacking,
+    tofinoPortMap: undefined,
     ports: numberedPorts(SWITCH_DEFAULTS.portCount),
     controllers: SWITCH_DEFAULTS.controllers,
     failMode: SWITCH_DEFAULTS.failMode,
@@ -444,6 +447,7 @@ class Validator {
       "mapping",
       "dataplane",
       "tofino_packing",
+      "tofino_port_map",
       "ports",
       "controllers",
       "fail_mode",
@@ -491,6 +495,7 @@ class Validator {
       mapping: this.optString(f.get("mapping"), `${path}.mapping`),
       dataplane: this.optAddress(f.get("dataplane"), `${path}.dataplane`),
       tofinoPacking: this.optEnum(f.get("tofino_packing"), `${path}.tofino_packing`, ["stratum", "legacy"]) ?? d.tofinoPacking,
+      tofinoPortMap: this.optString(f.get("tofino_port_map"), `${path}.tofino_port_map`),
       ports,
       controllers,
       failMode: this.optEnum(f.get("fail_mode"), `${path}.fail_mode`, ["secure", "standalone"]) ?? d.failMode,
@@ -502,6 +507,9 @@ class Validator {
       writeMaxInFlight: this.optInt(f.get("write_max_in_flight"), `${path}.write_max_in_flight`, 1, 64) ?? d.writeMaxInFlight,
       maxPendingGroups: this.optInt(f.get("max_pending_groups"), `${path}.max_pending_groups`, 1, 100_000) ?? d.maxPendingGroups,
     };
+    const portMap = f.get("tofino_port_map");
+    if (portMap !== undefined && target !== "tofino") this.problem(portMap.key, `${path}.tofino_port_map`, `is for target tofino, not ${target}`);
+    if (portMap !== undefined && portsPair !== undefined) this.problem(portMap.key, `${path}.tofino_port_map`, "gives the ports: 'ports' cannot be given too");
     if (target !== "sim" && (sw.p4info === undefined || sw.deviceConfig === undefined)) {
       this.problem(node, path, `with target ${target} needs 'p4info' and 'device_config'`);
     }

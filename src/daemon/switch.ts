@@ -68,17 +68,19 @@ function constructFailure(address: string, deviceId: bigint, pipeline: string, e
 }
 
 /** Starts one switch; `log` is the switch's own logger (bound to its name); `checked` its pipeline files if already checked. */
-export async function startSwitch(config: SwitchConfig, log: Logger, checked?: PipelineFiles): Promise<RunningSwitch> {
+export async function startSwitch(given: SwitchConfig, log: Logger, checked?: PipelineFiles): Promise<RunningSwitch> {
   const slog = log;
   const cleanup: (() => Promise<void> | void)[] = [];
   const undo = async (): Promise<void> => {
     for (const f of cleanup.reverse()) await f();
   };
   try {
-    const files = checked ?? pipelineFiles(config);
-    const target = await startTarget(config, files, slog);
+    const files = checked ?? pipelineFiles(given);
+    const target = await startTarget(given, files, slog);
     cleanup.push(() => target.stop());
     const { p4runtimeAddress, dataplaneAddress, sim } = target;
+    // The ports the target gave (a Tofino port map) are the switch's from here on.
+    const config: SwitchConfig = target.ports === given.ports ? given : { ...given, ports: target.ports };
 
     const provider = new OffloadProvider({
       p4runtimeAddress,

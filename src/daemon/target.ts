@@ -7,9 +7,10 @@
 
 import { bmv2Target } from "../../targets/bmv2/target.js";
 import { tofinoTarget } from "../../targets/tofino/target.js";
-import type { SwitchConfig, TargetKind } from "./config.js";
+import type { PortConfig, SwitchConfig, TargetKind } from "./config.js";
 import { EmbeddedSim } from "./embedded-sim.js";
 import type { Logger } from "./log.js";
+import { userPath } from "./paths.js";
 import type { PipelineFiles } from "./pipeline.js";
 
 export interface RunningTarget {
@@ -18,6 +19,8 @@ export interface RunningTarget {
   readonly dataplaneAddress: string | undefined;
   /** The file pushed with SetForwardingPipelineConfig. */
   readonly deviceConfigPath: string;
+  /** The switch's ports when the target names them (a Tofino port map), else the config's. */
+  readonly ports: readonly PortConfig[];
   /** The embedded sim, for target sim. */
   readonly sim: EmbeddedSim | undefined;
   /** Stops what starting the target started (the sim, temporary files). */
@@ -42,7 +45,7 @@ export async function startTarget(config: SwitchConfig, files: PipelineFiles, lo
         cpuPort: files.mapping.cpuPort,
         dropPort: files.mapping.dropPort,
       });
-      return { ...t, sim: undefined, stop: () => Promise.resolve() };
+      return { ...t, ports: config.ports, sim: undefined, stop: () => Promise.resolve() };
     }
     case "tofino": {
       const t = await tofinoTarget({
@@ -51,8 +54,9 @@ export async function startTarget(config: SwitchConfig, files: PipelineFiles, lo
         packing: config.tofinoPacking,
         programName: "ofp4",
         dataplane: config.dataplane,
+        portMap: config.tofinoPortMap !== undefined ? userPath(config.tofinoPortMap) : undefined,
       });
-      return { ...t, sim: undefined, stop: () => t.stop() };
+      return { ...t, ports: t.ports ?? config.ports, sim: undefined, stop: () => t.stop() };
     }
   }
 }
@@ -75,6 +79,7 @@ async function startSim(config: SwitchConfig, files: PipelineFiles, log: Logger)
     p4runtimeAddress: sim.p4runtimeAddress,
     dataplaneAddress: sim.dataplaneAddress,
     deviceConfigPath: files.deviceConfigPath,
+    ports: config.ports,
     sim,
     stop: () => {
       stopping = true;

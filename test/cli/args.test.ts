@@ -69,6 +69,10 @@ describe("ofp4 start flags", () => {
     await expect(resolve(["--listen", "6653"])).rejects.toThrow("--listen needs HOST:PORT, not '6653'");
     await expect(resolve(["--ports", "0"])).rejects.toThrow("--ports needs a count from 1 to 510, not '0'");
     await expect(resolve(["--metrics", "127.0.0.1:6653"])).rejects.toThrow("metrics address 127.0.0.1:6653 is already used by 'br0'");
+    await expect(resolve(["--tofino-port-map", "board.json"])).rejects.toThrow("--tofino-port-map is for --target tofino, not sim");
+    const tofino = ["--target", "tofino", "--p4info", "p.txtpb", "--pipeline", "build/", "--tofino-port-map", "board.json"];
+    await expect(resolve([...tofino, "--ports", "4"])).rejects.toThrow("--tofino-port-map gives the ports: --ports cannot be given too");
+    expect((await resolve(tofino)).switches[0]!.tofinoPortMap).toBe("board.json");
   });
 });
 

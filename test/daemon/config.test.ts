@@ -141,6 +141,17 @@ switches:
     ).toEqual(["line 14: 'switches[1].p4runtime' 10.0.0.5:9559 device 1 is already driven by 'a'", "line 1: 'metrics' 127.0.0.1:9100 is already used by 'a'"]);
   });
 
+  test("a Tofino port map: only for target tofino, and not beside 'ports'", () => {
+    const c = parseConfig("switches:\n  - name: t\n    target: tofino\n    p4info: p.txtpb\n    device_config: build/\n    tofino_port_map: board.json\n");
+    expect(c.switches[0]!.tofinoPortMap).toBe("board.json");
+    expect(problems("switches:\n  - name: b\n    target: bmv2\n    p4info: p.txtpb\n    device_config: d.json\n    tofino_port_map: board.json\n")).toEqual([
+      "line 6: 'switches[0].tofino_port_map' is for target tofino, not bmv2",
+    ]);
+    expect(problems("switches:\n  - name: t\n    target: tofino\n    p4info: p.txtpb\n    device_config: build/\n    ports: 4\n    tofino_port_map: board.json\n")).toEqual([
+      "line 7: 'switches[0].tofino_port_map' gives the ports: 'ports' cannot be given too",
+    ]);
+  });
+
   test("a bmv2 switch without pipeline files is refused", () => {
     expect(problems("switches:\n  - name: a\n    target: bmv2\n")).toEqual([
       "line 2: 'switches[0]' with target bmv2 needs 'p4info' and 'device_config'",

@@ -103,3 +103,30 @@ test("a target that goes away while ofp4 runs: commands that need it name its ad
   expect(d.proc.child.exitCode).toBeNull();
   expect(await d.proc.stop("SIGTERM")).toEqual({ code: 0, signal: null });
 }, 60_000);
+
+test("--tofino-port-map: the board's front-panel ports are the switch's ports (a device port the program cannot use is named)", async () => {
+  const dir = tempDir();
+  const bad = join(dir, "board.json");
+  writeFileSync(bad, '{"1/0": 255, "1/1": 129}'); // 255 is ofp4.p4's CPU port
+  const base = ["start", "--listen", "127.0.0.1:0", "--admin-socket", join(dir, "ctl"), "--target", "tofino", "--p4runtime", "127.0.0.1:1", "--p4info", "p4/ofp4.p4info.txtpb", "--pipeline", "test/fixtures/tofino"];
+  const p = runOfp4([...base, "--tofino-port-map", bad]);
+  started.push(p);
+  expect((await p.exited).code).toBe(1);
+  expect(p.stderr).toBe("ofp4: port 255 (1/0) cannot be a data port of this P4 program\n");
+
+  const notMap = join(dir, "not-a-map.json");
+  writeFileSync(notMap, '{"eth0": 1}');
+  const q = runOfp4([...base, "--tofino-port-map", notMap]);
+  started.push(q);
+  expect((await q.exited).code).toBe(1);
+  expect(q.stderr).toBe(`ofp4: Tofino port map ${notMap}: 'eth0' is not a front-panel port N/C\n`);
+
+  // A good map gets as far as the pipeline, which the sim (bmv2 JSON only) refuses.
+  const sim = await standaloneSim();
+  const good = join(dir, "good.json");
+  writeFileSync(good, '{"1/0": 128, "1/1": 129}');
+  const r = runOfp4([...base.map((a) => (a === "127.0.0.1:1" ? sim.p4runtime : a)), "--device-id", "3", "--tofino-port-map", good]);
+  started.push(r);
+  expect((await r.exited).code).toBe(1);
+  expect(r.stderr).toMatch(new RegExp(`^ofp4: P4Runtime target ${sim.p4runtime.replace(/\./g, "\\.")} refused the pipeline test/fixtures/tofino `));
+});

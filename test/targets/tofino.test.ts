@@ -1,10 +1,14 @@
 // Tofino device-config packing: golden bytes for Stratum's BfPipelineConfig and for the
 // legacy bf_switchd packing, from the fixture files in test/fixtures/tofino (see its README),
-// and the target that writes the packed config for SetForwardingPipelineConfig.
-import { existsSync, readFileSync } from "node:fs";
+// the target that writes the packed config for SetForwardingPipelineConfig, and the board's
+// port map from front-panel ports to device ports.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { loadTofinoArtifacts, packLegacy, packStratum, packTofinoConfig } from "../../targets/tofino/packing.js";
+import { parseTofinoPortMap } from "../../targets/tofino/ports.js";
 import { tofinoTarget } from "../../targets/tofino/target.js";
 
 const dir = fileURLToPath(new URL("../fixtures/tofino", import.meta.url));
@@ -62,5 +66,44 @@ describe("tofino target", () => {
     await expect(tofinoTarget({ p4runtime: "10.0.0.1:9559", pipelineDir: "/nonexistent-dir", packing: "stratum", programName: "ofp4", dataplane: undefined })).rejects.toThrow(
       /^cannot pack the Tofino pipeline from \/nonexistent-dir: tofino pipeline: cannot read \/nonexistent-dir\/tofino\.bin/,
     );
+  });
+});
+
+describe("tofino port map", () => {
+  test("front-panel ports become OpenFlow ports numbered by device port, in front-panel order", () => {
+    const ports = parseTofinoPortMap('{"10/0": 40, "2/0": 136, "1/1": 129, "1/0": 128}', "board.json");
+    expect(ports).toEqual([
+      { number: 128, name: "1/0", targetPort: 128 },
+      { number: 129, name: "1/1", targetPort: 129 },
+      { number: 136, name: "2/0", targetPort: 136 },
+      { number: 40, name: "10/0", targetPort: 40 },
+    ]);
+  });
+
+  test("a bad file is one line naming it and the entry", () => {
+    expect(parseTofinoPortMap("[1]", "b.json")).toBe('Tofino port map b.json: not a JSON object of "N/C": device port');
+    expect(parseTofinoPortMap('{"eth0": 1}', "b.json")).toBe("Tofino port map b.json: 'eth0' is not a front-panel port N/C");
+    expect(parseTofinoPortMap('{"1/0": 512}', "b.json")).toBe("Tofino port map b.json: '1/0' maps to 512, not a device port from 0 to 511");
+    expect(parseTofinoPortMap('{"1/0": "x"}', "b.json")).toBe('Tofino port map b.json: \'1/0\' maps to "x", not a device port from 0 to 511');
+    expect(parseTofinoPortMap('{"1/0": 128, "1/1": 128}', "b.json")).toBe("Tofino port map b.json: '1/1' and '1/0' both map to device port 128");
+    expect(parseTofinoPortMap("{}", "b.json")).toBe("Tofino port map b.json: no ports");
+    expect(parseTofinoPortMap("{", "b.json")).toMatch(/^Tofino port map b\.json: /);
+  });
+
+  test("the target reads the map; a missing map is named", async () => {
+    const map = join(mkdtempSync(join(tmpdir(), "ofp4-tofino-map-")), "board.json");
+    writeFileSync(map, '{"1/0": 128, "1/1": 129}');
+    const t = await tofinoTarget({ p4runtime: "10.0.0.1:9559", pipelineDir: dir, packing: "stratum", programName: "ofp4", dataplane: undefined, portMap: map });
+    expect(t.ports).toEqual([
+      { number: 128, name: "1/0", targetPort: 128 },
+      { number: 129, name: "1/1", targetPort: 129 },
+    ]);
+    await t.stop();
+    const none = await tofinoTarget({ p4runtime: "10.0.0.1:9559", pipelineDir: dir, packing: "stratum", programName: "ofp4", dataplane: undefined });
+    expect(none.ports).toBeUndefined();
+    await none.stop();
+    await expect(
+      tofinoTarget({ p4runtime: "10.0.0.1:9559", pipelineDir: dir, packing: "stratum", programName: "ofp4", dataplane: undefined, portMap: "/nonexistent/board.json" }),
+    ).rejects.toThrow(/^cannot read the Tofino port map \/nonexistent\/board\.json: ENOENT/);
   });
 });
