@@ -660,6 +660,18 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         const te = r.entities[0]!.tableEntry!;
         expect({ action: te.action!.action!.actionId, metadata: hex(te.metadata), packets: te.counterData!.packetCount }).toEqual({ action: ID.to_cpu, metadata: "", packets: 4n });
       });
+      test("MODIFY with counter_data sets the direct counter; DELETE and INSERT again starts it at 0", async () => {
+        expect(await one(update(INSERT, l2Entry(1, undefined, 1, fwd(2), { counterData: { packetCount: 4n, byteCount: 400n } })))).toBe(0);
+        expect(await one(update(MODIFY, l2Entry(1, undefined, 1, fwd(3), { counterData: { packetCount: 7n, byteCount: 70n } })))).toBe(0);
+        const read = async (): Promise<unknown> => {
+          const d = (await ctx.client.read([{ tableEntry: { tableId: ID.t_l2, counterData: {} } }])).entities[0]!.tableEntry!.counterData!;
+          return [d.packetCount ?? 0n, d.byteCount ?? 0n];
+        };
+        expect(await read()).toEqual([7n, 70n]);
+        expect(await one(update(DELETE, l2Entry(1, undefined, 1, undefined)))).toBe(0);
+        expect(await one(update(INSERT, l2Entry(1, undefined, 1, fwd(2))))).toBe(0);
+        expect(await read()).toEqual([0n, 0n]);
+      });
       test("INSERT of the default entry: INVALID_ARGUMENT", async () => {
         expect(await one(update(INSERT, entry(ID.t_l2, [], fwd(1), { isDefaultAction: true })))).toBe(3);
       });
@@ -781,6 +793,7 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
       test("atomicity other than CONTINUE_ON_ERROR: UNIMPLEMENTED for the whole RPC, nothing applied", async () => {
         const r = await ctx.client.write([update(INSERT, l2Entry(1, undefined, 1, fwd(2)))], { atomicity: 1 });
         expect(r.code).toBe(12);
+        expect((await ctx.client.write([update(INSERT, l2Entry(1, undefined, 1, fwd(2)))], { atomicity: 2 })).code).toBe(12);
         expect((await ctx.client.read([{ tableEntry: {} }])).entities).toHaveLength(0);
       });
     });
