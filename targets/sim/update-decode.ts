@@ -34,6 +34,37 @@ export const FIELD_STRIDE = 6;
 /** Numbers per param in WireAction.ranges: param id, start, end. */
 export const PARAM_STRIDE = 3;
 
+const NONE: number[] = [];
+
+/**
+ * Numbers collected while one message is read (reused: growing a fresh array per update was
+ * most of the decoder's garbage), then copied once into an array of the exact size.
+ */
+class Collector {
+  private readonly items: number[] = [];
+  length = 0;
+  push3(a: number, b: number, c: number): void {
+    const items = this.items;
+    const n = this.length;
+    if (n + 3 > items.length) items.push(0, 0, 0);
+    items[n] = a;
+    items[n + 1] = b;
+    items[n + 2] = c;
+    this.length = n + 3;
+  }
+  /** The numbers collected, in a new array; the collector is empty again. */
+  take(): number[] {
+    const n = this.length;
+    if (n === 0) return NONE;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = this.items[i]!;
+    this.length = 0;
+    return out;
+  }
+}
+const paramNumbers = new Collector();
+const fieldNumbers = new Collector();
+
 function view(buf: Uint8Array, start: number, end: number): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
 }
@@ -42,7 +73,7 @@ function view(buf: Uint8Array, start: number, end: number): Uint8Array {
 export class WireAction implements p4.v1.IAction {
   actionId = 0;
   /** PARAM_STRIDE numbers per param, in arrival order. */
-  readonly ranges: number[] = [];
+  ranges: number[] = NONE;
   constructor(readonly wire: Uint8Array) {}
 
   get paramCount(): number {
@@ -68,7 +99,7 @@ export class WireTableEntry implements p4.v1.ITableEntry {
   metadata: Uint8Array | undefined = undefined;
   action: { action?: WireAction } | undefined = undefined;
   /** FIELD_STRIDE numbers per field match, in arrival order. */
-  readonly fields: number[] = [];
+  fields: number[] = NONE;
   constructor(readonly wire: Uint8Array) {}
 
   get fieldCount(): number {
@@ -166,7 +197,7 @@ class Cursor {
 
 const c = new Cursor();
 
-function param(limit: number, ranges: number[]): void {
+function param(limit: number): void {
   const end = c.lengthEnd(limit);
   let paramId = 0;
   let start = 0;
@@ -181,14 +212,14 @@ function param(limit: number, ranges: number[]): void {
     } else throw BAIL;
   }
   if (c.pos !== end) throw BAIL;
-  ranges.push(paramId, start, stop);
+  paramNumbers.push3(paramId, start, stop);
 }
 
 function action(limit: number): WireAction {
   const end = c.lengthEnd(limit);
   const buf = c.buf;
   const a = new WireAction(buf);
-  const ranges = a.ranges;
+  paramNumbers.length = 0;
   while (c.pos < end) {
     // The usual param, read in place: 0x22 len, 0x10 id, 0x1a n value (id < 128, n < 124: one-byte lengths).
     const p = c.pos;
@@ -197,17 +228,18 @@ function action(limit: number): WireAction {
       const id = buf[p + 3]!;
       const n = buf[p + 5]!;
       if (len === n + 4 && id < 0x80 && n < 0x7c && p + 6 + n <= end) {
-        ranges.push(id, p + 6, p + 6 + n);
+        paramNumbers.push3(id, p + 6, p + 6 + n);
         c.pos = p + 6 + n;
         continue;
       }
     }
     const tag = c.varint32();
     if (tag === ((1 << 3) | 0)) a.actionId = c.varint32();
-    else if (tag === ((4 << 3) | 2)) param(end, ranges);
+    else if (tag === ((4 << 3) | 2)) param(end);
     else throw BAIL;
   }
   if (c.pos !== end) throw BAIL;
+  a.ranges = paramNumbers.take();
   return a;
 }
 
@@ -227,7 +259,7 @@ function tableAction(limit: number): { action?: WireAction } {
  * One FieldMatch: Exact, Ternary, LPM, Range, Optional have bytes fields 1 and 2 (LPM: field 2
  * is the int32 prefix length; Exact and Optional have no field 2).
  */
-function fieldMatch(limit: number, fields: number[]): void {
+function fieldMatch(limit: number): void {
   const end = c.lengthEnd(limit);
   let fieldId = 0;
   let choice: number = Choice.NONE;
@@ -264,12 +296,14 @@ function fieldMatch(limit: number, fields: number[]): void {
     if (c.pos !== kindEnd) throw BAIL;
   }
   if (c.pos !== end) throw BAIL;
-  fields.push(fieldId, choice, s1, e1, s2, e2);
+  fieldNumbers.push3(fieldId, choice, s1);
+  fieldNumbers.push3(e1, s2, e2);
 }
 
 function tableEntry(limit: number): WireTableEntry {
   const end = c.lengthEnd(limit);
   const te = new WireTableEntry(c.buf);
+  fieldNumbers.length = 0;
   while (c.pos < end) {
     const tag = c.varint32();
     switch (tag) {
@@ -277,7 +311,7 @@ function tableEntry(limit: number): WireTableEntry {
         te.tableId = c.varint32();
         break;
       case (2 << 3) | 2:
-        fieldMatch(end, te.fields);
+        fieldMatch(end);
         break;
       case (3 << 3) | 2:
         if (te.action) throw BAIL;
@@ -306,6 +340,7 @@ function tableEntry(limit: number): WireTableEntry {
     }
   }
   if (c.pos !== end) throw BAIL;
+  te.fields = fieldNumbers.take();
   return te;
 }
 
