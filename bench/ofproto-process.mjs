@@ -5,7 +5,9 @@
 // the install (--heap DIR). Never touches other processes than the two it starts (ofp4 and, through
 // it, the sim), which it stops by PID.
 //   node bench/ofproto-process.mjs [--build DIR(.tmp/cp)] [--n 100000] [--prof DIR] [--heap DIR]
-//        [--only a] [--runs 1] [--set max_pending_groups=2000,write_max_in_flight=4]
+//        [--only a] [--runs 1] [--set max_pending_groups=2000,write_max_in_flight=4] [--ovs]
+// --ovs: the same steps against Open vSwitch (compare-ovs.mjs) before each ofp4 run, for a
+// side-by-side under the same machine load.
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -13,7 +15,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { procStat } from "./compare-ovs.mjs";
+import { procStat, startOvs } from "./compare-ovs.mjs";
 import { pipelinedInstall } from "./load-client.mjs";
 
 const run = promisify(execFile);
@@ -29,6 +31,7 @@ const RUNS = Number(opt("--runs", "1"));
 const prof = opt("--prof", undefined);
 const heap = opt("--heap", undefined);
 const only = opt("--only", "");
+const OVS = args.includes("--ovs");
 // --set key=value,key=value: switch settings of the config file (max_pending_groups=2000...)
 const sets = (opt("--set", "") || "").split(",").filter(Boolean).map((kv) => kv.split("="));
 
@@ -74,16 +77,45 @@ async function startOfp4() {
 }
 
 const ofctl = (...a) => run("ovs-ofctl", a, { maxBuffer: 1 << 30 });
+const failures = [];
+/** Times fn; a failure is printed and recorded (NaN) instead of ending the run. */
 const time = async (fn) => {
   const t0 = performance.now();
-  const r = await fn();
-  return { s: (performance.now() - t0) / 1000, r };
+  try {
+    const r = await fn();
+    return { s: (performance.now() - t0) / 1000, r };
+  } catch (e) {
+    failures.push(String(e?.stderr || e?.message || e).split("\n").slice(0, 3).join(" | "));
+    return { s: NaN, r: undefined };
+  }
 };
 const cpu = (sw) => procStat(sw.pid).cpuS;
 
+async function ovsRun() {
+  const sw = await startOvs(4);
+  const r = { kind: "ovs", load: loadavg()[0].toFixed(2) };
+  try {
+    const a = await pipelinedInstall(sw.host, sw.port, N);
+    r.a = a.seconds;
+    r.errors = a.errors;
+    r.rssMb = procStat(sw.pid).rssKb / 1024;
+    if (only !== "a") {
+      r.dumpFlows = (await time(() => ofctl("-O", "OpenFlow13", "dump-flows", sw.target))).s;
+      const agg = await time(() => ofctl("-O", "OpenFlow13", "dump-aggregate", sw.target));
+      r.dumpAggregate = agg.s;
+      r.count = Number(/flow_count=(\d+)/.exec(agg.r?.stdout ?? "")?.[1]);
+      r.delFlows = (await time(() => ofctl("-O", "OpenFlow13", "del-flows", sw.target))).s;
+    }
+  } finally {
+    await sw.stop();
+  }
+  console.log(JSON.stringify(r, (key, v) => (typeof v === "number" ? Number(v.toFixed(3)) : v)));
+}
+
 for (let k = 0; k < RUNS; k++) {
+  if (OVS) await ovsRun();
   const sw = await startOfp4();
-  const r = { load: loadavg()[0].toFixed(2) };
+  const r = { kind: "ofp4", load: loadavg()[0].toFixed(2) };
   try {
     const c0 = cpu(sw);
     const s0 = sw.simPid ? procStat(sw.simPid).cpuS : 0;
@@ -111,6 +143,9 @@ for (let k = 0; k < RUNS; k++) {
       r.delFlows = (await time(() => ofctl("-O", "OpenFlow13", "del-flows", sw.target))).s;
       r.afterDel = (await sw.stats()).entries;
     }
+    if (failures.length > 0) r.failures = failures.splice(0);
+  } catch (e) {
+    r.failed = `${String(e?.message ?? e).split("\n")[0]}; ofp4 log: ${sw.log().split("\n").filter((l) => /error|warn|clos/i.test(l)).slice(-3).join(" | ")}`;
   } finally {
     await sw.stop();
   }

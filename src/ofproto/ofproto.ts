@@ -67,11 +67,11 @@ export interface OfprotoOptions {
 }
 
 /**
- * 1000: enough op groups in flight for the provider to fill several large P4Runtime Writes at
- * once (400 updates each) and overlap its work with the target's; 50 made every Write carry 50
- * updates with one in flight (bench/profiles/README.md).
+ * 400: one full P4Runtime Write (the batcher's 400 updates) in flight. 50 made every Write carry
+ * 50 updates (2,000 gRPC calls per 100,000 flows); 1000 cost more CPU and memory for the same
+ * rate on a busy 2-core machine (bench/profiles/README.md).
  */
-export const DEFAULT_MAX_PENDING_GROUPS = 1000;
+export const DEFAULT_MAX_PENDING_GROUPS = 400;
 
 /** OFPC_FRAG_* of set_config: how IP fragments are handled. */
 export type FragHandling = "normal" | "drop";

@@ -6,6 +6,9 @@
 
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? "0" : "") + i.toString(16));
 
+/** One shared bigint per count below 2^16 (idle entries read 0 at every poll). */
+const SMALL: bigint[] = [];
+
 /** One counter cell read: packets and bytes (int64 on the wire, read as unsigned). */
 export interface ScanSink {
   /** A direct counter: `key` is tableEntryKey() of its table entry. */
@@ -59,7 +62,8 @@ class Cursor {
       if (x < 0x80) {
         lo >>>= 0;
         hi >>>= 0;
-        return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+        if (hi === 0) return lo < 0x10000 ? (SMALL[lo] ??= BigInt(lo)) : BigInt(lo);
+        return (BigInt(hi) << 32n) | BigInt(lo);
       }
       shift += 7;
       if (shift > 63) break;
