@@ -159,7 +159,7 @@ export async function startOfp4(options: Ofp4StartOptions = {}): Promise<Ofp4Pro
     for (const l of out.split("\n")) {
       if (!l.includes("embedded sim P4Runtime listening")) continue;
       try {
-        const pid = (JSON.parse(l) as { pid?: unknown }).pid;
+        const pid = (JSON.parse(l) as { simPid?: unknown }).simPid;
         return typeof pid === "number" ? pid : undefined;
       } catch {
         return undefined;
