@@ -9,7 +9,6 @@ import { ConnManager, type Listener, type TlsSettings } from "../connmgr/index.j
 import { FreshStatsEndpoint, OffloadProvider } from "../offload/index.js";
 import { Ofproto } from "../ofproto/ofproto.js";
 import { Rule } from "../ofproto/rule.js";
-import { codeName } from "../p4runtime/index.js";
 import type { SwitchConfig, TlsConfig } from "./config.js";
 import type { EmbeddedSim } from "./embedded-sim.js";
 import type { Logger } from "./log.js";
@@ -113,10 +112,6 @@ export async function startSwitch(given: SwitchConfig, log: Logger, checked?: Pi
     }
     cleanup.push(() => sw.close());
     adoptRecovered(sw, provider, slog);
-    provider.client.on("streamError", (e) => slog.warn({ code: codeName(e.canonicalCode ?? 0), message: e.message ?? "" }, "P4Runtime stream error from the target"));
-    provider.client.on("primaryLost", () => {
-      if (provider.phase !== "closed") slog.warn({ target: p4runtimeAddress }, "ofp4 is no longer the primary controller of the target");
-    });
 
     const endpoint = new FreshStatsEndpoint(sw, provider, () => mgr.wake(), config.counterPollIntervalMs);
     const mgr: ConnManager = new ConnManager(endpoint, { logger: slog });
