@@ -2,7 +2,7 @@
 // process, as bench/run.mjs starts it): pipelined install of N OpenFlow 1.3 FLOW_MODs + barrier
 // (bench/load-client.mjs), then dump-flows, dump-aggregate, RSS, the last counter poll, del-flows
 // to barrier. Optionally CPU-profiles ofp4 (--cpu-prof into DIR) and writes a heap snapshot after
-// the install (--heap DIR). Never touches other processes than the two it starts (ofp4 and, through
+// the install (--heap DIR); samples allocations (--heap-prof DIR: bench/profiles/alloc.mjs reads it). Never touches other processes than the two it starts (ofp4 and, through
 // it, the sim), which it stops by PID.
 //   node bench/ofproto-process.mjs [--build DIR(.tmp/cp)] [--n 100000] [--prof DIR] [--heap DIR]
 //        [--only a] [--runs 1] [--set max_pending_groups=2000,write_max_in_flight=4] [--ovs]
@@ -30,6 +30,7 @@ const N = Number(opt("--n", "100000"));
 const RUNS = Number(opt("--runs", "1"));
 const prof = opt("--prof", undefined);
 const heap = opt("--heap", undefined);
+const heapProf = opt("--heap-prof", undefined);
 const only = opt("--only", "");
 const OVS = args.includes("--ovs");
 // --set key=value,key=value: switch settings of the config file (max_pending_groups=2000...)
@@ -42,6 +43,7 @@ async function startOfp4() {
   writeFileSync(cfg, `switches:\n  - name: br0\n${sets.map(([k, v]) => `    ${k}: ${v}\n`).join("")}`);
   const nodeArgs = [];
   if (prof) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${path.resolve(prof)}`);
+  if (heapProf) nodeArgs.push("--heap-prof", `--heap-prof-dir=${path.resolve(heapProf)}`, "--heap-prof-interval=65536");
   if (heap) nodeArgs.push(`--heapsnapshot-signal=SIGUSR2`, `--diagnostic-dir=${path.resolve(heap)}`);
   const entry = path.join(build, "dist/src/cli/ofp4.js");
   const code = `import(${JSON.stringify(entry)}).then(m => m.main(process.argv.slice(1))).catch(e => { console.error(e); process.exit(1); })`;

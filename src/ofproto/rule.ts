@@ -23,11 +23,42 @@ export interface RuleSpec {
   readonly instructions: Instructions;
 }
 
+/** Output-only instructions, shared by every rule that has the same ones (bounded). */
+const SHARED_OUTPUTS = new Map<string, Instructions>();
+const SHARED_OUTPUTS_MAX = 4096;
+
+/** "port/maxLen,..." when `ins` is apply-actions outputs and nothing else, else undefined. */
+function outputsKey(ins: Instructions): string | undefined {
+  if (ins.clearActions || ins.writeActions !== undefined || ins.writeMetadata !== undefined || ins.gotoTable !== undefined || ins.meterId !== undefined) {
+    return undefined;
+  }
+  let key = "";
+  for (const a of ins.applyActions) {
+    if (a.type !== "output") return undefined;
+    key += `${a.port}/${a.maxLen},`;
+  }
+  return key;
+}
+
 /**
  * The same instructions with exact-capacity arrays: a list built by push() keeps room for 17
  * elements (about 150 bytes) for the rule's lifetime; 100,000 rules hold two lists each.
+ * Output-only instructions (most rules) are one shared object per output list. Instructions
+ * are never changed in place (a MODIFY replaces the rule's object), so sharing is safe.
  */
 export function compactInstructions(ins: Instructions): Instructions {
+  const key = outputsKey(ins);
+  if (key !== undefined) {
+    const shared = SHARED_OUTPUTS.get(key);
+    if (shared !== undefined) return shared;
+    const made = Object.freeze(copyInstructions(ins));
+    if (SHARED_OUTPUTS.size < SHARED_OUTPUTS_MAX) SHARED_OUTPUTS.set(key, made);
+    return made;
+  }
+  return copyInstructions(ins);
+}
+
+function copyInstructions(ins: Instructions): Instructions {
   return {
     applyActions: ins.applyActions.slice(),
     clearActions: ins.clearActions,
