@@ -67,6 +67,8 @@ export class Device implements ForwardingState {
   readonly pre = new ReplicationEngine();
   /** Entries with an idle timeout, and their table. */
   private readonly idle = new Map<TableEntryState, Table>();
+  /** The controller's metadata bytes on each table's default entry (bmv2 keeps and reads them back). */
+  private readonly defaultMetadata = new WeakMap<Table, Uint8Array>();
   /** Entry actions shared by action id and packed params, reference-counted. */
   private actionPool = new Map<number, Map<string, EntryAction>>();
 
@@ -150,7 +152,8 @@ export class Device implements ForwardingState {
     for (const t of this.tables.values()) {
       for (const e of t.entries()) entries.push({ ...this.entryMessage(t, e, true, false), idleTimeoutNs: e.idleTimeoutNs });
       if (t.defaultAction !== t.info.initialDefault && t.defaultAction) {
-        defaults.push({ tableId: t.info.id, isDefaultAction: true, action: { action: actionMessage(this.config!.schema, t.defaultAction) } });
+        const metadata = this.defaultMetadata.get(t);
+        defaults.push({ tableId: t.info.id, isDefaultAction: true, action: { action: actionMessage(this.config!.schema, t.defaultAction) }, ...(metadata ? { metadata } : {}) });
       }
     }
     const oldCounters = this.counters;
@@ -319,11 +322,14 @@ export class Device implements ForwardingState {
     if (te.counterData || te.meterConfig) return status(Code.UNIMPLEMENTED, "Direct resources on a default entry are not supported");
     if (!te.action) {
       table.defaultAction = info.initialDefault;
+      this.defaultMetadata.delete(table);
       return OK;
     }
     const action = checkAction(schema, info, te.action, true);
     if (!action.ok) return action.status;
     table.defaultAction = { actionId: action.value.actionId, params: unpackParams(schema, action.value.actionId, action.value.packed) };
+    if (te.metadata && te.metadata.length > 0) this.defaultMetadata.set(table, Uint8Array.from(te.metadata));
+    else this.defaultMetadata.delete(table);
     return OK;
   }
 
@@ -444,7 +450,15 @@ export class Device implements ForwardingState {
     if (req.isDefaultAction) {
       for (const t of tables) {
         const action = t.defaultAction;
-        out.push({ tableEntry: { tableId: t.info.id, isDefaultAction: true, ...(action ? { action: { action: actionMessage(this.config!.schema, action) } } : {}) } });
+        const metadata = this.defaultMetadata.get(t);
+        out.push({
+          tableEntry: {
+            tableId: t.info.id,
+            isDefaultAction: true,
+            ...(action ? { action: { action: actionMessage(this.config!.schema, action) } } : {}),
+            ...(metadata ? { metadata } : {}),
+          },
+        });
       }
       return OK;
     }

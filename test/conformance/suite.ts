@@ -690,6 +690,19 @@ export function conformanceSuite(name: string, start: () => Promise<ConformanceT
         expect(r.entities[0]!.tableEntry!.action!.action!.actionId).toBe(ID.to_cpu);
         expect(r.entities[0]!.tableEntry!.isDefaultAction).toBe(true);
       });
+      test("default entry metadata is kept with the action and read back; MODIFY without metadata clears it", async () => {
+        const meta = Uint8Array.from([0x6f, 0x66, 0x70, 0x34, 0, 1]);
+        const readDefault = async (): Promise<p4.v1.ITableEntry> =>
+          (await ctx.client.read([{ tableEntry: { tableId: ID.t_l2, isDefaultAction: true } }])).entities[0]!.tableEntry!;
+        expect(await one(update(MODIFY, entry(ID.t_l2, [], fwd(7), { isDefaultAction: true, metadata: meta })))).toBe(0);
+        expect(Buffer.from((await readDefault()).metadata ?? []).toString("hex")).toBe(Buffer.from(meta).toString("hex"));
+        expect(await one(update(MODIFY, entry(ID.t_l2, [], fwd(8), { isDefaultAction: true })))).toBe(0);
+        const after = await readDefault();
+        expect(Buffer.from(after.metadata ?? []).toString("hex")).toBe("");
+        expect(await one(update(MODIFY, entry(ID.t_l2, [], fwd(7), { isDefaultAction: true, metadata: meta })))).toBe(0);
+        expect(await one(update(MODIFY, entry(ID.t_l2, [], undefined, { isDefaultAction: true })))).toBe(0);
+        expect(Buffer.from((await readDefault()).metadata ?? []).toString("hex")).toBe("");
+      });
       test("is_const in a written entry", async () => {
         expect(await one(update(INSERT, l2Entry(1, undefined, 1, fwd(2), { isConst: true })))).toBe(0);
       });
