@@ -54,6 +54,8 @@ export interface SwitchConfig {
   readonly writeMaxBytes: number;
   readonly writeMaxInFlight: number;
   readonly maxPendingGroups: number;
+  /** How long work waits for a lost target before it fails (target_wait_ms). */
+  readonly targetWaitMs: number;
 }
 
 export interface DaemonConfig {
@@ -89,6 +91,7 @@ export const SWITCH_DEFAULTS = {
   writeMaxBytes: 1024 * 1024,
   writeMaxInFlight: 4,
   maxPendingGroups: 50,
+  targetWaitMs: 30_000,
   controllers: [{ kind: "listen", address: "127.0.0.1:6653", tls: undefined }] as ControllerConfig[],
 };
 
@@ -125,6 +128,7 @@ export function defaultSwitch(name: string): SwitchConfig {
     writeMaxBytes: SWITCH_DEFAULTS.writeMaxBytes,
     writeMaxInFlight: SWITCH_DEFAULTS.writeMaxInFlight,
     maxPendingGroups: SWITCH_DEFAULTS.maxPendingGroups,
+    targetWaitMs: SWITCH_DEFAULTS.targetWaitMs,
   };
 }
 
@@ -457,6 +461,7 @@ class Validator {
       "write_max_bytes",
       "write_max_in_flight",
       "max_pending_groups",
+      "target_wait_ms",
     ]);
     const name = this.optString(f.get("name"), `${path}.name`);
     if (name === undefined && !f.has("name")) this.problem(node, path, "needs 'name'");
@@ -506,6 +511,7 @@ class Validator {
       writeMaxBytes: this.optInt(f.get("write_max_bytes"), `${path}.write_max_bytes`, 1024, 4 * 1024 * 1024) ?? d.writeMaxBytes,
       writeMaxInFlight: this.optInt(f.get("write_max_in_flight"), `${path}.write_max_in_flight`, 1, 64) ?? d.writeMaxInFlight,
       maxPendingGroups: this.optInt(f.get("max_pending_groups"), `${path}.max_pending_groups`, 1, 100_000) ?? d.maxPendingGroups,
+      targetWaitMs: this.optInt(f.get("target_wait_ms"), `${path}.target_wait_ms`, 100, 3_600_000) ?? d.targetWaitMs,
     };
     const portMap = f.get("tofino_port_map");
     if (portMap !== undefined && target !== "tofino") this.problem(portMap.key, `${path}.tofino_port_map`, `is for target tofino, not ${target}`);

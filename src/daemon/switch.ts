@@ -94,6 +94,7 @@ export async function startSwitch(given: SwitchConfig, log: Logger, checked?: Pi
       writeMaxUpdates: config.writeMaxUpdates,
       writeMaxBytes: config.writeMaxBytes,
       writeMaxInFlight: config.writeMaxInFlight,
+      targetWaitMs: config.targetWaitMs,
       targetName: config.target,
       log: slog,
       ...(config.datapathId !== undefined ? { datapathId: config.datapathId } : {}),

@@ -57,6 +57,7 @@ switches:
     write_max_bytes: 65536
     write_max_in_flight: 2
     max_pending_groups: 80
+    target_wait_ms: 2500
 `);
     expect(c.adminSocket).toBe("/tmp/ofp4.sock");
     expect(c.metrics).toBe("127.0.0.1:9100");
@@ -75,9 +76,10 @@ switches:
     expect(t.controllers).toEqual([{ kind: "connect", address: "127.0.0.1:6633", tls: { ca: "ca.pem", cert: "c.pem", key: "k.pem" } }]);
     expect(t.failMode).toBe("standalone");
     expect(t.datapathId).toBe(0xaan);
-    expect([t.counterPollIntervalMs, t.writeMaxUpdates, t.writeMaxBytes, t.writeMaxInFlight, t.maxPendingGroups]).toEqual([
-      500, 200, 65536, 2, 80,
+    expect([t.counterPollIntervalMs, t.writeMaxUpdates, t.writeMaxBytes, t.writeMaxInFlight, t.maxPendingGroups, t.targetWaitMs]).toEqual([
+      500, 200, 65536, 2, 80, 2500,
     ]);
+    expect(c.switches[0]!.targetWaitMs).toBe(30_000);
   });
 
   test("an unknown key is named with its line", () => {
@@ -94,6 +96,10 @@ switches:
     expect(problems("switches:\n  - name: br0\n    controllers:\n      - listen: nowhere\n")[0]).toMatch(
       /^line 4: 'switches\[0\]\.controllers\[0\]\.listen' must be HOST:PORT, not 'nowhere'/,
     );
+  });
+
+  test("target_wait_ms out of range is named with its line", () => {
+    expect(problems("switches:\n  - name: br0\n    target_wait_ms: 5\n")[0]).toMatch(/^line 3: 'switches\[0\]\.target_wait_ms' /);
   });
 
   test("several problems are all reported", () => {
