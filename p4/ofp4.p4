@@ -223,6 +223,9 @@ struct metadata_t {
     bit<1>  ip_dirty;        /* the IPv4 header changed: recompute its checksum */
     bit<1>  l4_dirty;        /* addresses or ports changed: recompute the TCP/UDP checksum */
     bit<16> l4_len;          /* TCP/UDP length for the pseudo-header */
+    bit<1>  rx_drop;         /* the ingress port is PORT_DOWN or NO_RECV: drop the frame */
+    bit<1>  no_packet_in;    /* the ingress port is NO_PACKET_IN: no copy to the CPU port */
+    bit<1>  tx_drop;         /* the egress port is PORT_DOWN or NO_FWD: drop this copy */
 }
 
 parser ofp4_parser(packet_in packet, out headers_t hdr, inout metadata_t meta,
@@ -696,9 +699,31 @@ control ingress(inout headers_t hdr, inout metadata_t meta,
         size = 65536;
     }
 
+    /* OpenFlow port config of the port the frame arrived on (no entry: no flag set). */
+    @id(0x01000005)
+    action set_port_config(bit<1> port_down, bit<1> no_recv, bit<1> no_packet_in) {
+        meta.rx_drop = port_down | no_recv;
+        meta.no_packet_in = no_packet_in;
+    }
+
+    @id(0x02000005)
+    table port_config {
+        key = {
+            standard_metadata.ingress_port : exact @name("port");
+        }
+        actions = { set_port_config; }
+        default_action = set_port_config(0, 0, 0);
+        size = 512;
+    }
+
     apply {
         port_rx.count((bit<32>)standard_metadata.ingress_port);
         mark_to_drop(standard_metadata);
+        /* Port 255 (packet-outs) has no entry: a packet-out is not received on its in_port. */
+        port_config.apply();
+        if (meta.rx_drop == 1) {
+            exit;
+        }
         meta.key.in_port = (bit<16>)standard_metadata.ingress_port;
         meta.key.metadata = 0;
         meta.next_table = 0;
@@ -763,20 +788,44 @@ control egress(inout headers_t hdr, inout metadata_t meta,
                inout standard_metadata_t standard_metadata) {
     @id(0x12000002) counter(512, CounterType.packets_and_bytes) port_tx;
 
+    /* OpenFlow port config of the port this copy leaves by (no entry: no flag set). */
+    @id(0x01000006)
+    action set_port_config(bit<1> port_down, bit<1> no_fwd) {
+        meta.tx_drop = port_down | no_fwd;
+    }
+
+    @id(0x02000006)
+    table port_config {
+        key = {
+            standard_metadata.egress_port : exact @name("port");
+        }
+        actions = { set_port_config; }
+        default_action = set_port_config(0, 0);
+        size = 512;
+    }
+
     apply {
-        /* OpenFlow never sends a packet back out of its ingress port unless asked to. */
-        if (standard_metadata.egress_port != CPU_PORT &&
-            (bit<16>)standard_metadata.egress_port == meta.key.in_port &&
-            meta.allow_in_port == 0 && standard_metadata.egress_rid != 1) {
-            mark_to_drop(standard_metadata);
-        } else {
-            port_tx.count((bit<32>)standard_metadata.egress_port);
-            if (standard_metadata.egress_port == CPU_PORT) {
+        if (standard_metadata.egress_port == CPU_PORT) {
+            /* The CPU port is never port-config dropped; NO_PACKET_IN of the ingress port is. */
+            if (meta.no_packet_in == 1) {
+                mark_to_drop(standard_metadata);
+            } else {
+                port_tx.count((bit<32>)standard_metadata.egress_port);
                 hdr.packet_in.setValid();
                 hdr.packet_in.ingress_port = meta.key.in_port;
                 hdr.packet_in.reason = meta.pi_reason;
                 hdr.packet_in.table_id = meta.pi_table;
                 hdr.packet_in.metadata = meta.key.metadata;
+            }
+        } else {
+            port_config.apply();
+            /* OpenFlow never sends a packet back out of its ingress port unless asked to. */
+            if (meta.tx_drop == 1 ||
+                ((bit<16>)standard_metadata.egress_port == meta.key.in_port &&
+                 meta.allow_in_port == 0 && standard_metadata.egress_rid != 1)) {
+                mark_to_drop(standard_metadata);
+            } else {
+                port_tx.count((bit<32>)standard_metadata.egress_port);
             }
         }
     }

@@ -1,5 +1,5 @@
 // The offload mapping: how OpenFlow tables, match fields, actions, packet I/O headers and port
-// counters land on one P4 program, built from a mapping file (p4/README.md "ofp4.mapping.json")
+// counters and the OpenFlow port config land on one P4 program, built from a mapping file (p4/README.md "ofp4.mapping.json")
 // checked against that program's P4Info. Immutable once built; every id, width and code the
 // translator needs is resolved here, so translation never looks a name up. Errors name the
 // missing table, field, action, param or header. Never talks to a target.
@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import type { ActionInfo, P4InfoIndex, ParamInfo, TableInfo } from "../p4runtime/index.js";
 import { OxmField } from "../openflow/match.js";
+import { OFPPC } from "../openflow/messages.js";
 
 export class MappingError extends Error {
   override readonly name = "MappingError";
@@ -89,6 +90,36 @@ export interface OffloadMapping {
   /** packet_out metadata ids by role (egressPort, mcastGrp, inPort, runPipeline). */
   readonly packetOut: HeaderFieldIds & { readonly inPortReserved: { readonly CONTROLLER: number; readonly ANY: number } };
   readonly portCounters: { readonly rxId: number; readonly txId: number; readonly size: number };
+  /** Undefined when the mapping has no `portConfig` (the program cannot enforce port config). */
+  readonly portConfig: PortConfigMap | undefined;
+}
+
+/** OpenFlow port config bits by the names the mapping file uses (OpenFlow 1.0's at their 1.0 bits). */
+export const PORT_CONFIG_BITS: Readonly<Record<string, number>> = {
+  PORT_DOWN: OFPPC.PORT_DOWN,
+  NO_STP: OFPPC.NO_STP_10,
+  NO_RECV: OFPPC.NO_RECV,
+  NO_RECV_STP: OFPPC.NO_RECV_STP_10,
+  NO_FLOOD: OFPPC.NO_FLOOD_10,
+  NO_FWD: OFPPC.NO_FWD,
+  NO_PACKET_IN: OFPPC.NO_PACKET_IN,
+};
+
+/** One port-config table: exact on the port, one action whose 1-bit params are config bits. */
+export interface PortConfigTableMap {
+  readonly table: TableInfo;
+  readonly keyFieldId: number;
+  readonly keyBitwidth: number;
+  readonly action: ActionInfo;
+  /** The action's params, each with the OFPPC bit it carries. */
+  readonly params: readonly { readonly bit: number; readonly param: ParamInfo }[];
+}
+
+/** How the program enforces port_mod config: one entry per data port in each table. */
+export interface PortConfigMap {
+  readonly tables: readonly PortConfigTableMap[];
+  /** The OFPPC bits some table enforces. */
+  readonly enforced: number;
 }
 
 type Json = Record<string, unknown>;
@@ -259,6 +290,8 @@ export function buildMapping(file: unknown, p4info: P4InfoIndex): OffloadMapping
   const tx = counter("tx");
 
   const ports = obj(m["ports"], "ports");
+  const portMax = num(ports["max"], "ports.max");
+  const portConfig = m["portConfig"] === undefined ? undefined : buildPortConfig(obj(m["portConfig"], "portConfig"), p4info, portMax);
   const mc = obj(m["multicast"], "multicast");
   const prio = obj(m["priority"], "priority");
   return {
@@ -267,7 +300,7 @@ export function buildMapping(file: unknown, p4info: P4InfoIndex): OffloadMapping
     dropPort: num(m["dropPort"], "dropPort"),
     portRange: {
       min: num(ports["min"], "ports.min"),
-      max: num(ports["max"], "ports.max"),
+      max: portMax,
       exclude: new Set(((ports["exclude"] as unknown[]) ?? []).map((v, i) => num(v, `ports.exclude[${i}]`))),
     },
     priorityOffset: num(prio["offset"], "priority.offset"),
@@ -295,7 +328,44 @@ export function buildMapping(file: unknown, p4info: P4InfoIndex): OffloadMapping
       },
     },
     portCounters: { rxId: rx.id, txId: tx.id, size: Math.min(rx.size, tx.size) },
+    portConfig,
   };
+}
+
+/** The `portConfig` section: each table exact on `key` (wide enough for every port), each param 1 bit. */
+function buildPortConfig(pc: Json, p4info: P4InfoIndex, portMax: number): PortConfigMap {
+  const key = str(pc["key"], "portConfig.key");
+  const raw = pc["tables"];
+  if (!Array.isArray(raw) || raw.length === 0) throw new MappingError("portConfig: no tables");
+  let enforced = 0;
+  const tables = raw.map((r, i): PortConfigTableMap => {
+    const where = `portConfig.tables[${i}]`;
+    const t = obj(r, where);
+    const tName = str(t["table"], `${where}.table`);
+    const table = p4info.tables.find(tName);
+    if (!table) throw new MappingError(`${where}: the P4Info has no table "${tName}"`);
+    const field = table.findField(key);
+    if (!field || table.matchFields.length !== 1 || field.matchKind !== "exact") {
+      throw new MappingError(`${where}: table "${tName}" must have exactly one key field, "${key}", matched exactly`);
+    }
+    if (2 ** field.bitwidth <= portMax) throw new MappingError(`${where}: key "${key}" of ${field.bitwidth} bits cannot hold port ${portMax}`);
+    const aName = str(t["action"], `${where}.action`);
+    const action = p4info.actions.find(aName);
+    if (!action) throw new MappingError(`${where}: the P4Info has no action "${aName}"`);
+    if (!table.actionRef(action.id)) throw new MappingError(`${where}: table "${tName}" does not offer action "${aName}"`);
+    const params = Object.entries(obj(t["params"], `${where}.params`)).map(([bitName, pName]) => {
+      const bit = PORT_CONFIG_BITS[bitName];
+      if (bit === undefined) throw new MappingError(`${where}.params: "${bitName}" is not a port config bit (${Object.keys(PORT_CONFIG_BITS).join(", ")})`);
+      const n = str(pName, `${where}.params.${bitName}`);
+      const param = action.findParam(n);
+      if (!param) throw new MappingError(`${where}: action "${aName}" has no param "${n}" (${bitName})`);
+      if (param.bitwidth !== 1) throw new MappingError(`${where}: param "${n}" of "${aName}" is ${param.bitwidth} bits, not 1`);
+      enforced |= bit;
+      return { bit, param };
+    });
+    return { table, keyFieldId: field.id, keyBitwidth: field.bitwidth, action, params };
+  });
+  return { tables, enforced };
 }
 
 /** Reads and builds the mapping file at `path` for `p4info`. */

@@ -7,7 +7,7 @@ import { loadP4InfoFile } from "../../src/p4runtime/p4info.js";
 import { HEADER_LAYOUTS, PACKET_IN, PACKET_OUT } from "../../targets/sim/pipeline/headers.js";
 import {
   ACTION, COUNTER, DIRECT_COUNTERS, FLOW_PARAMS, INITIAL_DEFAULT_ACTION, KEY_FIELDS,
-  PACKET_IN_METADATA, PACKET_OUT_METADATA, PORT_COUNTER_SIZE, TABLE_ACTIONS, TABLE_SIZES, TABLES,
+  PACKET_IN_METADATA, PACKET_OUT_METADATA, PORT_CONFIG, PORT_COUNTER_SIZE, TABLE_ACTIONS, TABLE_SIZES, TABLES,
 } from "../../targets/sim/pipeline/program.js";
 
 const info = loadP4InfoFile("p4/ofp4.p4info.txtpb");
@@ -16,8 +16,8 @@ const bmv2 = JSON.parse(readFileSync("p4/ofp4.json", "utf8")) as {
 };
 
 describe("model vs P4Info", () => {
-  it("has exactly the four OpenFlow tables, with their sizes and idle-timeout support", () => {
-    expect([...info.tables].map((t) => t.name).sort()).toEqual([...TABLES].sort());
+  it("has exactly the four OpenFlow tables and the two port-config tables, with their sizes and idle-timeout support", () => {
+    expect([...info.tables].map((t) => t.name).sort()).toEqual([...TABLES, PORT_CONFIG.IN.table, PORT_CONFIG.OUT.table].sort());
     TABLES.forEach((name, i) => {
       const t = info.table(name);
       expect(t.size).toBe(TABLE_SIZES[i]);
@@ -45,8 +45,24 @@ describe("model vs P4Info", () => {
 
   it("has the flow action's params with the model's widths, and param-less miss actions", () => {
     expect([...info.actions].map((a) => a.name).sort()).toEqual(Object.values(ACTION).sort());
+    // The port-config actions are checked with their tables below.
     expect(info.action(ACTION.FLOW).params.map((p) => [p.name, p.bitwidth])).toEqual(FLOW_PARAMS.map(([n, w]) => [n, w]));
     for (const a of [ACTION.DROP, ACTION.MISS_TO_CONTROLLER, ACTION.MISS_NEXT_TABLE]) expect(info.action(a).params).toEqual([]);
+  });
+
+  it("has the port-config tables: exact on the 9-bit port, one action of 1-bit flags, all-zero default", () => {
+    for (const side of [PORT_CONFIG.IN, PORT_CONFIG.OUT]) {
+      const t = info.table(side.table);
+      expect(t.size).toBeGreaterThanOrEqual(PORT_CONFIG.SIZE);
+      expect(t.matchFields.map((f) => [f.name, f.bitwidth, f.matchKind])).toEqual([[PORT_CONFIG.KEY, PORT_CONFIG.KEY_WIDTH, "exact"]]);
+      expect(t.actionRefs.map((r) => info.action(r.id).name)).toEqual([side.action]);
+      expect(info.action(t.initialDefaultActionId).name).toBe(side.action);
+      expect(t.constDefaultActionId).toBe(0);
+      expect(t.directResourceIds).toEqual([]);
+      expect(info.action(side.action).params.map((p) => [p.name, p.bitwidth])).toEqual(side.params.map((n) => [n, 1]));
+    }
+    expect(info.table(PORT_CONFIG.IN.table).id).toBe(0x02000005);
+    expect(info.table(PORT_CONFIG.OUT.table).id).toBe(0x02000006);
   });
 
   it("has a packets-and-bytes direct counter on every table", () => {

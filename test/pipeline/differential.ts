@@ -73,10 +73,12 @@ function tableEntry(e: ScenarioEntry): p4.v1.ITableEntry {
   return {
     tableId: t.id,
     priority: e.priority,
-    match: Object.entries(e.match).map(([name, [v, m]]) => ({
-      fieldId: t.matchFields.find((f) => f.name === name)?.id ?? 0,
-      ternary: { value: bigintToBytes(v), mask: bigintToBytes(m) },
-    })),
+    match: Object.entries(e.match).map(([name, [v, m]]) => {
+      const f = t.matchFields.find((x) => x.name === name);
+      // Exact fields (the port-config tables) carry the value alone; the rest are ternary.
+      if (f?.matchKind === "exact") return { fieldId: f.id, exact: { value: bigintToBytes(v) } };
+      return { fieldId: f?.id ?? 0, ternary: { value: bigintToBytes(v), mask: bigintToBytes(m) } };
+    }),
     action: { action: { actionId: a.id, params: a.params.map((p) => ({ paramId: p.id, value: bigintToBytes(e.params?.[p.name] ?? 0n) })) } },
   };
 }

@@ -1,9 +1,9 @@
 // Frames through the ofp4.p4 model with a small real table store: forwarding, egress pruning,
 // set-fields with checksums, VLAN push/pop, multicast, packet-in header bytes, packet-out,
-// table-miss behaviours, goto with metadata, parser keys, counters.
+// table-miss behaviours, goto with metadata, parser keys, counters, OpenFlow port config.
 import { describe, expect, it } from "vitest";
 import { ofp4Pipeline } from "../../targets/sim/pipeline/ofp4-pipeline.js";
-import { ACTION, COUNTER, OUT_KIND, SET, TABLES, VLAN_OP } from "../../targets/sim/pipeline/program.js";
+import { ACTION, COUNTER, OUT_KIND, PORT_CONFIG, SET, TABLES, VLAN_OP } from "../../targets/sim/pipeline/program.js";
 import {
   ethernet, ip4, ip4n, ipv4, ipv4ChecksumOk, ipv6, l4ChecksumOk, mac, tcpFrame, udp4, vlanTag,
 } from "./frames.js";
@@ -333,5 +333,60 @@ describe("table-miss and goto", () => {
     s.insert(T2, { priority: 1, match: {}, action: ACTION.FLOW, params: flow({ out_kind: OUT_KIND.GOTO, goto_table: 1 }) });
     expect(ofp4Pipeline(s, 1, f)).toEqual([]);
     expect(s.lookups.map((l) => l.table)).toEqual([T0, T2]);
+  });
+});
+
+describe("OpenFlow port config", () => {
+  const f = tcpFrame({ src: "1.1.1.1", dst: "2.2.2.2", sport: 1, dport: 80 });
+  const portEntry = (s: TableStore, side: typeof PORT_CONFIG.IN | typeof PORT_CONFIG.OUT, port: number, flags: Record<string, number>): void => {
+    const params = Object.fromEntries(side.params.map((n) => [n, BigInt(flags[n] ?? 0)]));
+    s.insert(side.table, { priority: 0, match: { port: exact(port, 9) }, action: side.action, params });
+  };
+
+  it("drops a frame received on a PORT_DOWN or NO_RECV port before any table, counting it received", () => {
+    for (const flag of ["port_down", "no_recv"]) {
+      const s = new TableStore();
+      s.insert(T0, { priority: 1, match: {}, action: ACTION.FLOW, params: toPort(2) });
+      portEntry(s, PORT_CONFIG.IN, 1, { [flag]: 1 });
+      expect(ofp4Pipeline(s, 1, f)).toEqual([]);
+      expect(s.lookups).toHaveLength(0);
+      expect(s.counter(COUNTER.PORT_RX, 1).packets).toBe(1);
+      expect(ofp4Pipeline(s, 3, f).map((o) => o.port)).toEqual([2]);
+    }
+  });
+
+  it("drops the copies to a NO_FWD or PORT_DOWN port, keeps the others and the controller's", () => {
+    const s = new TableStore();
+    s.setGroup(1, [2, 3, 4, 255].map((port) => ({ port, instance: 0 })));
+    s.insert(T0, { priority: 1, match: {}, action: ACTION.FLOW, params: flow({ out_kind: OUT_KIND.GROUP, mcast_grp: 1 }) });
+    portEntry(s, PORT_CONFIG.OUT, 2, { no_fwd: 1 });
+    portEntry(s, PORT_CONFIG.OUT, 4, { port_down: 1 });
+    portEntry(s, PORT_CONFIG.OUT, 255, { no_fwd: 1 });
+    expect(ofp4Pipeline(s, 1, f).map((o) => o.port)).toEqual([3, 255]);
+    expect(s.counter(COUNTER.PORT_TX, 2).packets).toBe(0);
+    expect(s.counter(COUNTER.PORT_TX, 3).packets).toBe(1);
+    expect(s.portLookups).toEqual(["ingress.port_config 1", "egress.port_config 2", "egress.port_config 3", "egress.port_config 4"]);
+  });
+
+  it("applies NO_FWD to packet-outs too, and never NO_RECV of the packet-out's in_port", () => {
+    const s = new TableStore();
+    portEntry(s, PORT_CONFIG.OUT, 3, { no_fwd: 1 });
+    portEntry(s, PORT_CONFIG.IN, 4, { no_recv: 1 });
+    const po = (egress: number, inPort: number): Uint8Array => Uint8Array.from([0, egress, 0, 0, 0, inPort, 0, ...f]);
+    expect(ofp4Pipeline(s, 255, po(3, 1))).toEqual([]);
+    expect(ofp4Pipeline(s, 255, po(5, 4)).map((o) => o.port)).toEqual([5]);
+  });
+
+  it("NO_PACKET_IN: no packet-in for frames received on the port, other outputs unchanged", () => {
+    const s = new TableStore();
+    s.setGroup(1, [2, 255].map((port) => ({ port, instance: 0 })));
+    s.insert(T0, { priority: 1, match: { in_port: exact(1, 16) }, action: ACTION.FLOW, params: flow({ out_kind: OUT_KIND.GROUP, mcast_grp: 1 }) });
+    s.setDefault(T0, ACTION.MISS_TO_CONTROLLER);
+    portEntry(s, PORT_CONFIG.IN, 1, { no_packet_in: 1 });
+    portEntry(s, PORT_CONFIG.IN, 3, { no_packet_in: 1 });
+    expect(ofp4Pipeline(s, 1, f).map((o) => o.port)).toEqual([2]);
+    expect(ofp4Pipeline(s, 3, f)).toEqual([]);
+    expect(ofp4Pipeline(s, 4, f).map((o) => o.port)).toEqual([255]);
+    expect(s.counter(COUNTER.PORT_TX, 255).packets).toBe(1);
   });
 });

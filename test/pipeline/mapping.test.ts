@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { OXM_FIELD_BITS, OxmField } from "../../src/openflow/match.js";
 import { loadP4InfoFile } from "../../src/p4runtime/p4info.js";
-import { CPU_PORT, DROP_PORT, OUT_KIND, REASON, SET, TABLES, VLAN_OP } from "../../targets/sim/pipeline/program.js";
+import { CPU_PORT, DROP_PORT, OUT_KIND, PORT_CONFIG, REASON, SET, TABLES, VLAN_OP } from "../../targets/sim/pipeline/program.js";
 
 interface Mapping {
   cpuPort: number;
@@ -26,6 +26,7 @@ interface Mapping {
   packetIn: { header: string; reasons: Record<string, number> } & Record<string, unknown>;
   packetOut: { header: string } & Record<string, unknown>;
   portCounters: { rx: string; tx: string };
+  portConfig: { key: string; tables: { table: string; action: string; params: Record<string, string> }[] };
 }
 
 const info = loadP4InfoFile("p4/ofp4.p4info.txtpb");
@@ -94,5 +95,20 @@ describe("ofp4.mapping.json", () => {
     expect([map.cpuPort, map.dropPort]).toEqual([CPU_PORT, DROP_PORT]);
     expect(map.ports.exclude).toContain(CPU_PORT);
     expect(map.priority.offset).toBe(1);
+  });
+
+  it("maps the OpenFlow port config bits onto the port-config tables' 1-bit params, as the model enforces them", () => {
+    expect(map.portConfig.tables.map((t) => [t.table, t.action])).toEqual([
+      [PORT_CONFIG.IN.table, PORT_CONFIG.IN.action],
+      [PORT_CONFIG.OUT.table, PORT_CONFIG.OUT.action],
+    ]);
+    for (const [i, t] of map.portConfig.tables.entries()) {
+      const side = i === 0 ? PORT_CONFIG.IN : PORT_CONFIG.OUT;
+      expect(info.table(t.table).matchFields.map((f) => f.name)).toEqual([map.portConfig.key]);
+      expect(Object.values(t.params).sort()).toEqual([...side.params].sort());
+      for (const p of Object.values(t.params)) expect(info.action(t.action).params.find((x) => x.name === p)?.bitwidth).toBe(1);
+    }
+    const bits = new Set(map.portConfig.tables.flatMap((t) => Object.keys(t.params)));
+    expect([...bits].sort()).toEqual(["NO_FWD", "NO_PACKET_IN", "NO_RECV", "PORT_DOWN"]);
   });
 });

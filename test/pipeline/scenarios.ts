@@ -1,7 +1,7 @@
 // Scenarios for differential runs of the ofp4.p4 model against real bmv2: table entries,
 // default actions, multicast groups, then frames in (on a port, or as a packet-out from the
 // controller). Each target's outputs are compared, never predicted here.
-import { ACTION, OUT_KIND, SET, TABLES, VLAN_OP } from "../../targets/sim/pipeline/program.js";
+import { ACTION, OUT_KIND, PORT_CONFIG, SET, TABLES, VLAN_OP } from "../../targets/sim/pipeline/program.js";
 import { ethernet, ip4, ip4n, ipv4, ipv6, mac, tcp4, tcpFrame, udp4, vlanTag } from "./frames.js";
 
 export interface ScenarioEntry {
@@ -69,6 +69,15 @@ const arp = Uint8Array.from([
   0, 1, 8, 0, 6, 4, 0, 1, ...mac("02:00:00:00:00:01"), ...ip4("192.168.0.1"), 0, 0, 0, 0, 0, 0, ...ip4("192.168.0.2"),
 ]);
 const doubleTagged = Uint8Array.from([...ethernet("02:00:00:00:00:02", "02:00:00:00:00:01", 0x8100), ...vlanTag(1, 10, 0x8100), ...vlanTag(2, 20, 0x0800), ...tcp.subarray(14)]);
+
+/** An entry of a port-config table (exact on the port, priority 0): the flags given are 1. */
+const portConfig = (side: typeof PORT_CONFIG.IN | typeof PORT_CONFIG.OUT, port: number, flags: readonly string[]): ScenarioEntry => ({
+  table: side.table,
+  priority: 0,
+  match: { port: exact(port, 9) },
+  action: side.action,
+  params: Object.fromEntries(side.params.map((n) => [n, flags.includes(n) ? 1n : 0n])),
+});
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -189,6 +198,34 @@ export const SCENARIOS: readonly Scenario[] = [
       { port: 1, frame: Uint8Array.from([...ethernet("02:00:00:00:00:02", "02:00:00:00:00:01", 0x0800), ...ipv4({ src: "1.1.1.1", dst: "2.2.2.2", proto: 17, fragOffset: 5 }, 12), ...udp4("1.1.1.1", "2.2.2.2", 1, 2, [1, 2, 3, 4])]) },
       { port: 1, frame: Uint8Array.from([...ethernet("02:00:00:00:00:02", "02:00:00:00:00:01", 0x0800), ...ipv4({ src: "1.1.1.1", dst: "2.2.2.2", proto: 1 }, 8), 8, 0, 0xf7, 0xff, 0, 0, 0, 0]) },
       { port: 1, frame: arp },
+    ],
+  },
+  {
+    name: "port config: PORT_DOWN / NO_RECV drop at ingress, NO_FWD / PORT_DOWN drop a copy, NO_PACKET_IN, packet-outs",
+    groups: [{ id: 3, replicas: [1, 2, 3, 4, 5, 255].map((port) => ({ port, instance: 0 })) }],
+    defaults: [{ table: T0, action: ACTION.MISS_TO_CONTROLLER }],
+    entries: [
+      portConfig(PORT_CONFIG.IN, 1, ["no_recv"]),
+      portConfig(PORT_CONFIG.IN, 2, ["port_down"]),
+      portConfig(PORT_CONFIG.IN, 6, ["no_packet_in"]),
+      portConfig(PORT_CONFIG.IN, 7, []),
+      portConfig(PORT_CONFIG.OUT, 3, ["no_fwd"]),
+      portConfig(PORT_CONFIG.OUT, 4, ["port_down"]),
+      portConfig(PORT_CONFIG.OUT, 5, []),
+      portConfig(PORT_CONFIG.OUT, 255, ["no_fwd", "port_down"]),
+      { table: T0, priority: 1, match: { l4_dst: exact(80, 16) }, action: ACTION.FLOW, params: flow({ out_kind: OUT_KIND.GROUP, mcast_grp: 3 }) },
+      { table: T0, priority: 1, match: { l4_dst: exact(81, 16) }, action: ACTION.FLOW, params: toPort(3) },
+      { table: T0, priority: 1, match: { l4_dst: exact(82, 16) }, action: ACTION.FLOW, params: toPort(5) },
+    ],
+    frames: [
+      ...[1, 2, 6, 7, 8].map((port) => ({ port, frame: tcpFrame({ src: "1.1.1.1", dst: "2.2.2.2", sport: 1, dport: 80 }) })),
+      { port: 8, frame: tcpFrame({ src: "1.1.1.1", dst: "2.2.2.2", sport: 1, dport: 81 }) },
+      { port: 8, frame: tcpFrame({ src: "1.1.1.1", dst: "2.2.2.2", sport: 1, dport: 82 }) },
+      { port: 6, frame: tcpFrame({ src: "1.1.1.1", dst: "2.2.2.2", sport: 1, dport: 79 }) },
+      { port: 7, frame: tcpFrame({ src: "1.1.1.1", dst: "2.2.2.2", sport: 1, dport: 79 }) },
+      { port: "controller", frame: tcp, packetOut: { egressPort: 3, mcastGrp: 0, inPort: 0, runPipeline: 0 } },
+      { port: "controller", frame: tcp, packetOut: { egressPort: 5, mcastGrp: 0, inPort: 1, runPipeline: 0 } },
+      { port: "controller", frame: tcp, packetOut: { egressPort: 0, mcastGrp: 3, inPort: 2, runPipeline: 0 } },
     ],
   },
 ];

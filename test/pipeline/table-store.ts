@@ -21,8 +21,10 @@ export class TableStore implements ForwardingState {
   private readonly defaults = new Map<string, { action: string; params: Map<string, bigint> }>();
   private readonly groups = new Map<number, { port: number; instance: number }[]>();
   private readonly counters = new Map<string, { packets: number; bytes: number }>();
-  /** Every applyTable call, in order: which table saw which key. */
+  /** Every applyTable call on an OpenFlow table, in order: which table saw which key. */
   readonly lookups: { table: string; key: Map<string, bigint> }[] = [];
+  /** Every applyTable call on a port-config table, in order: "<table> <port>". */
+  readonly portLookups: string[] = [];
 
   insert(table: string, entry: TestEntry): TestEntry {
     const list = this.tables.get(table) ?? [];
@@ -51,7 +53,8 @@ export class TableStore implements ForwardingState {
   }
 
   applyTable(table: string, key: ReadonlyMap<string, bigint>, bytes: number): TableHit {
-    this.lookups.push({ table, key: new Map(key) });
+    if (table.endsWith(".port_config")) this.portLookups.push(`${table} ${key.get("port")}`);
+    else this.lookups.push({ table, key: new Map(key) });
     for (const e of this.tables.get(table) ?? []) {
       const hit = Object.entries(e.match).every(([f, [v, m]]) => {
         const k = key.get(f);

@@ -1,7 +1,7 @@
 // The packet pipeline model of p4/ofp4.p4: implements `Pipeline` from ../forwarding.ts by
 // doing, step for step, what the P4 program does on bmv2 (parser, OpenFlow tables 0..3 with
 // their actions, the traffic manager's unicast/multicast/drop, egress pruning and packet_in,
-// checksum update, deparser). Counters count the frame's ingress length, as bmv2 does.
+// the OpenFlow port config (ingress drop, egress drop, no packet-in), checksum update, deparser). Counters count the frame's ingress length, as bmv2 does.
 // Pure apart from the ForwardingState calls; never keeps state between frames.
 
 import type { ForwardingState, Pipeline, PipelineOutput, TableHit } from "../forwarding.js";
@@ -10,8 +10,8 @@ import {
   ARP, ETHERNET, Header, ICMP, IPV4, IPV6, PACKET_IN, PACKET_OUT, TCP, UDP, VLAN_TAG,
 } from "./headers.js";
 import {
-  ACTION, COUNTER, CPU_PORT, DROP_PORT, ETHERTYPE, type KeyField, OUT_KIND, PROTO, REASON, SET,
-  TABLE_DONE, TABLES, VLAN_OP,
+  ACTION, COUNTER, CPU_PORT, DROP_PORT, ETHERTYPE, type KeyField, OUT_KIND, PORT_CONFIG, PROTO, REASON,
+  SET, TABLE_DONE, TABLES, VLAN_OP,
 } from "./program.js";
 
 /** The header instances of one packet (struct headers_t). */
@@ -365,11 +365,22 @@ function deparse(p: Packet, frame: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Applies a port_config table to a port: which of its 1-bit flags are set (the action's params). */
+function portConfig(state: ForwardingState, table: string, action: string, port: number, bytes: number): (flag: string) => boolean {
+  const hit = state.applyTable(table, new Map([[PORT_CONFIG.KEY, BigInt(port & 0x1ff)]]), bytes);
+  if (hit.action !== action) return () => false;
+  return (flag) => ((hit.params.get(flag) ?? 0n) & 1n) === 1n;
+}
+
 /** Moves one frame through ofp4.p4. */
 export const ofp4Pipeline: Pipeline = (state: ForwardingState, inPort: number, frame: Uint8Array): PipelineOutput[] => {
   const bytes = frame.length; // bmv2 counters count the ingress length
   state.countIndirect(COUNTER.PORT_RX, inPort, bytes);
   const p = parse(frame, inPort);
+  // ingress.port_config on the 9-bit ingress port: PORT_DOWN or NO_RECV drop the frame (exit).
+  const rx = portConfig(state, PORT_CONFIG.IN.table, ACTION.SET_PORT_CONFIG_IN, inPort, bytes);
+  if (rx("port_down") || rx("no_recv")) return [];
+  const noPacketIn = rx("no_packet_in");
   const m: Meta = {
     key: new Map(),
     inPort: BigInt(inPort & 0xffff),
@@ -423,7 +434,13 @@ export const ofp4Pipeline: Pipeline = (state: ForwardingState, inPort: number, f
   const outputs: PipelineOutput[] = [];
   for (const r of replicas) {
     const port = r.port & 0x1ff;
-    if (port !== CPU_PORT && BigInt(port) === m.inPort && !m.allowInPort && r.instance !== 1) continue;
+    if (port === CPU_PORT) {
+      if (noPacketIn) continue;
+    } else {
+      const tx = portConfig(state, PORT_CONFIG.OUT.table, ACTION.SET_PORT_CONFIG_OUT, port, bytes);
+      if (tx("port_down") || tx("no_fwd")) continue;
+      if (BigInt(port) === m.inPort && !m.allowInPort && r.instance !== 1) continue;
+    }
     state.countIndirect(COUNTER.PORT_TX, port, bytes);
     base ??= deparse(p, frame);
     if (port === CPU_PORT) {

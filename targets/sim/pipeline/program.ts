@@ -1,6 +1,6 @@
 // What the pipeline model assumes of p4/ofp4.p4's P4Info: table, key field, action, param,
 // counter and controller-header names with their widths, and the program's constants (output
-// kinds, VLAN operations, set-field bits, packet-in reasons). test/pipeline checks every entry
+// kinds, VLAN operations, set-field bits, packet-in reasons, the port-config tables). test/pipeline checks every entry
 // against p4/ofp4.p4info.txtpb so the model and the program cannot drift apart.
 
 export const CPU_PORT = 255;
@@ -67,6 +67,20 @@ export const ACTION = {
   DROP: "ingress.drop",
   MISS_TO_CONTROLLER: "ingress.miss_to_controller",
   MISS_NEXT_TABLE: "ingress.miss_next_table",
+  SET_PORT_CONFIG_IN: "ingress.set_port_config",
+  SET_PORT_CONFIG_OUT: "egress.set_port_config",
+} as const;
+
+/**
+ * The OpenFlow port config tables: exact on the 9-bit port, one action each whose 1-bit params
+ * are the flags that side enforces; the initial default action has every flag 0.
+ */
+export const PORT_CONFIG = {
+  IN: { table: "ingress.port_config", action: ACTION.SET_PORT_CONFIG_IN, params: ["port_down", "no_recv", "no_packet_in"] },
+  OUT: { table: "egress.port_config", action: ACTION.SET_PORT_CONFIG_OUT, params: ["port_down", "no_fwd"] },
+  KEY: "port",
+  KEY_WIDTH: 9,
+  SIZE: 512,
 } as const;
 
 /** The params of ingress.flow, in P4Info order. */
