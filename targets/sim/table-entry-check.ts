@@ -87,6 +87,8 @@ function scratchFor(table: TableInfo): TableScratch {
 /** Reused param packing buffer, params by id, and the last packed params with their string, per action. */
 interface ActionScratch {
   readonly packed: Buffer;
+  /** Marks.bits when every param is seen (actions of up to 31 params). */
+  readonly allBits: number;
   readonly byId: (ParamInfo | undefined)[] | undefined;
   last: Buffer | undefined;
   lastKey: string;
@@ -95,7 +97,9 @@ const actionScratch = new WeakMap<ActionInfo, ActionScratch>();
 function actionScratchFor(action: ActionInfo): ActionScratch {
   let s = actionScratch.get(action);
   if (!s) {
-    s = { packed: Buffer.alloc(action.layout.size), byId: denseById(action.params), last: undefined, lastKey: "" };
+    let allBits = 0;
+    for (const p of action.params) if (p.index < 31) allBits |= 1 << p.index;
+    s = { packed: Buffer.alloc(action.layout.size), allBits, byId: denseById(action.params), last: undefined, lastKey: "" };
     actionScratch.set(action, s);
   }
   return s;
@@ -394,32 +398,33 @@ export function checkAction(schema: Schema, table: TableInfo, ta: p4.v1.ITableAc
   if (scope === undefined) return bad(Code.INVALID_ARGUMENT, `Action '${action.name}' is not an action of table '${table.name}'`);
   if (forDefault && scope === ActionScope.TABLE_ONLY) return bad(Code.PERMISSION_DENIED, `Action '${action.name}' is @tableonly in table '${table.name}': it cannot be the default action`);
   if (!forDefault && scope === ActionScope.DEFAULT_ONLY) return bad(Code.PERMISSION_DENIED, `Action '${action.name}' is @defaultonly in table '${table.name}': it cannot be used in an entry`);
-  const layout = action.layout;
   // No clearing: a successful check writes every param's full width.
   const scratch = actionScratchFor(action);
   const { packed, byId } = scratch;
   const seen = new Marks(action.params.length);
   const wire = ta.action instanceof WireAction ? ta.action : undefined;
-  const objects = wire ? undefined : (ta.action.params ?? []);
-  const n = wire ? wire.paramCount : objects!.length;
-  for (let i = 0; i < n; i++) {
-    const p = objects?.[i];
-    const k = i * PARAM_STRIDE;
-    const paramId = wire ? wire.ranges[k]! : (p!.paramId ?? 0);
-    const info = byId ? byId[paramId] : action.paramsById.get(paramId);
-    if (!info) return bad(Code.INVALID_ARGUMENT, `Unknown param id ${paramId} for action '${action.name}'`);
-    if (seen.has(info.index)) return bad(Code.INVALID_ARGUMENT, `Duplicate param '${info.name}' for action '${action.name}'`);
-    seen.add(info.index);
-    const v = wire ? wire.wire : (p!.value ?? EMPTY);
-    const start = wire ? wire.ranges[k + 1]! : 0;
-    const end = wire ? wire.ranges[k + 2]! : v.length;
-    if (!fitsWidthIn(v, start, end, info.bitwidth)) return bad(Code.INVALID_ARGUMENT, `Value of param '${info.name}' of action '${action.name}' is wider than ${info.bitwidth} bits`);
-    putRange(packed, layout.offsets[info.index]!, layout.widths[info.index]!, v, start, end);
+  if (wire) {
+    const r = wire.ranges;
+    const buf = wire.wire;
+    for (let k = 0; k < r.length; k += PARAM_STRIDE) {
+      const info = byId ? byId[r[k]!] : action.paramsById.get(r[k]!);
+      const failed = packParam(action, info, r[k]!, seen, buf, r[k + 1]!, r[k + 2]!, packed);
+      if (failed) return failed;
+    }
+  } else {
+    for (const p of ta.action.params ?? []) {
+      const paramId = p.paramId ?? 0;
+      const v = p.value ?? EMPTY;
+      const failed = packParam(action, byId ? byId[paramId] : action.paramsById.get(paramId), paramId, seen, v, 0, v.length, packed);
+      if (failed) return failed;
+    }
   }
-  const all = action.params;
-  for (let i = 0; i < all.length; i++) {
-    const p = all[i]!;
-    if (!seen.has(p.index)) return bad(Code.INVALID_ARGUMENT, `Missing param '${p.name}' for action '${action.name}'`);
+  if (seen.big || seen.bits !== scratch.allBits) {
+    const all = action.params;
+    for (let i = 0; i < all.length; i++) {
+      const p = all[i]!;
+      if (!seen.has(p.index)) return bad(Code.INVALID_ARGUMENT, `Missing param '${p.name}' for action '${action.name}'`);
+    }
   }
   // Entries often share their action and params: the same string again is cheaper to build and hash.
   let key: string;
@@ -430,6 +435,25 @@ export function checkAction(schema: Schema, table: TableInfo, ta: p4.v1.ITableAc
     scratch.lastKey = key;
   }
   return good({ actionId: id, packed: key });
+}
+
+/** Every rule on one param (value in v[start, end)), packing it into `packed`. */
+function packParam(
+  action: ActionInfo,
+  info: ParamInfo | undefined,
+  paramId: number,
+  seen: Marks,
+  v: Uint8Array,
+  start: number,
+  end: number,
+  packed: Buffer,
+): Checked<never> | undefined {
+  if (!info) return bad(Code.INVALID_ARGUMENT, `Unknown param id ${paramId} for action '${action.name}'`);
+  if (seen.has(info.index)) return bad(Code.INVALID_ARGUMENT, `Duplicate param '${info.name}' for action '${action.name}'`);
+  seen.add(info.index);
+  if (!fitsWidthIn(v, start, end, info.bitwidth)) return bad(Code.INVALID_ARGUMENT, `Value of param '${info.name}' of action '${action.name}' is wider than ${info.bitwidth} bits`);
+  putRange(packed, action.layout.offsets[info.index]!, action.layout.widths[info.index]!, v, start, end);
+  return undefined;
 }
 
 /** The params of a packed action, in P4Info order. */
