@@ -11,6 +11,13 @@ import { Writer, readUint, viewOf } from "./wire.js";
 
 export const OFPXMC_OPENFLOW_BASIC = 0x8000;
 export const OFPMT_OXM = 1;
+/**
+ * OXM_OF_PACKET_TYPE (OpenFlow 1.5, field 44; 16-bit namespace + 16-bit type). Open vSwitch's
+ * ovs-ofctl writes packet_type=(0,0) (Ethernet) into OpenFlow 1.3 matches whose other fields it
+ * normalised away. Every frame ofp4 handles is Ethernet, so (0,0) matches everything; any other
+ * packet type cannot be expressed.
+ */
+const OXM_PACKET_TYPE = 44;
 
 /** All-ones value of each field (match.ts fieldMaxValue, precomputed for the hot path). */
 const FIELD_MAX: readonly bigint[] = (() => {
@@ -352,7 +359,7 @@ export function decodeOxmMatch(
     if (extra !== undefined && end - at >= 4 && readTlvHeader(buf, at).oxmClass !== OFPXMC_OPENFLOW_BASIC) {
       got = extra(buf, at, end);
     }
-    got ??= decodeOxmTlv(buf, at, end);
+    got ??= packetType(buf, at, end) ?? decodeOxmTlv(buf, at, end);
     if (!got.ok) return got;
     if (got.value.raw !== undefined) {
       const f = checkField(got.value.raw);
@@ -363,6 +370,21 @@ export function decodeOxmMatch(
   }
   const m = buildMatch(fields);
   return m.ok ? ok({ match: m.value, length: padded }) : m;
+}
+
+/** OXM_OF_PACKET_TYPE at `at`: Ethernet is no constraint (no field); another type is BAD_VALUE. */
+function packetType(buf: Uint8Array, at: number, end: number): Result<{ raw: undefined; size: number }> | undefined {
+  if (end - at < 4) return undefined;
+  const h = readTlvHeader(buf, at);
+  if (h.oxmClass !== OFPXMC_OPENFLOW_BASIC || h.field !== OXM_PACKET_TYPE) return undefined;
+  if (h.hasMask || h.length !== 4) return fail(ofError("BAD_MATCH_BAD_FIELD", `packet_type has length ${h.length}${h.hasMask ? " with a mask" : ""}`));
+  if (at + 8 > end) return fail(ofError("BAD_MATCH_BAD_LEN", "OXM field runs past the match"));
+  const ns = (buf[at + 4]! << 8) | buf[at + 5]!;
+  const type = (buf[at + 6]! << 8) | buf[at + 7]!;
+  if (ns !== 0 || type !== 0) {
+    return fail(ofError("BAD_MATCH_BAD_VALUE", `packet_type=(${ns},0x${type.toString(16)}): ofp4 handles Ethernet frames only, packet_type=(0,0)`));
+  }
+  return ok({ raw: undefined, size: 8 });
 }
 
 /** Writes an ofp_match (type OXM, padded to 8 bytes) in Open vSwitch's field order. */

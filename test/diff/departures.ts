@@ -43,15 +43,7 @@ export const DEPARTURES: readonly Departure[] = [
   { script: "goto_table beyond the last table", step: 1, reason: "follows from step 0: the rule was not added" },
 ];
 
-export const KNOWN_DIFFERENCES: readonly Departure[] = [
-  {
-    script: "match prerequisites missing, OpenFlow 1.3",
-    step: 0,
-    reason:
-      "ovs-ofctl -O OpenFlow13 add-flow tp_dst=80,actions=output:1 (ovs-ofctl normalises the match to empty and prints the request as ADD actions=output:1): Open vSwitch accepts it, ofp4 answers OFPBMC_BAD_FIELD",
-  },
-  { script: "match prerequisites missing, OpenFlow 1.3", step: 1, reason: "follows from step 0: the dump lacks the rule" },
-];
+export const KNOWN_DIFFERENCES: readonly Departure[] = [];
 
 export function departureFor(script: string, step: number): Departure | undefined {
   return DEPARTURES.find((d) => d.script === script && d.step === step);

@@ -213,6 +213,21 @@ describe("matches decode to the internal form", () => {
     const m = decodeOxmMatch(fromHex("0001000a80000a020800000000000000"), 0);
     expect(m.ok && m.value).toEqual({ match: [exact(OxmField.ETH_TYPE, 0x800n, 16)], length: 16 });
   });
+
+  it("packet_type=(0,0) (Ethernet), as ovs-ofctl writes into a normalised OpenFlow 1.3 match, is no constraint", () => {
+    // ovs-ofctl -O OpenFlow13 add-flow "tp_dst=80,actions=output:1" sends exactly this match.
+    const m = decodeOxmMatch(fromHex("0001000c800058040000000000000000"), 0);
+    expect(m.ok && m.value).toEqual({ match: [], length: 16 });
+    const withType = decodeOxmMatch(fromHex("00010012800058040000000080000a020800000000000000"), 0);
+    expect(withType.ok && withType.value).toEqual({ match: [exact(OxmField.ETH_TYPE, 0x800n, 16)], length: 24 });
+  });
+
+  it("another packet_type is BAD_VALUE naming it; a masked or mis-sized one BAD_FIELD", () => {
+    const ip = decodeOxmMatch(fromHex("0001000c800058040001080000000000"), 0);
+    expect(!ip.ok && [ip.error.name, ip.error.message]).toEqual(["BAD_MATCH_BAD_VALUE", expect.stringContaining("packet_type=(1,0x800)")]);
+    const masked = decodeOxmMatch(fromHex("000100108000590800000000ffffffff"), 0);
+    expect(!masked.ok && masked.error.name).toBe("BAD_MATCH_BAD_FIELD");
+  });
 });
 
 describe("version negotiation", () => {
