@@ -35,18 +35,22 @@
 // The OpenFlow 1.3 groups a rule sends to are recorded in its entry's metadata (group-record.ts)
 // and rebuilt at construct (`recoveredGroups()`, for the core's group table before adoption).
 // Every P4Runtime error received is logged once (error-log.ts), naming the OpenFlow request.
+// port_mod config is the ports' port-config entries (port-config.ts): written when enforced bits
+// change, acknowledged before the port desc changes, read back at construct, rewritten by
+// reconciliation. PORT_DOWN no longer calls the dataplane service (bmv2 forwards anyway).
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { OFPP, type Action, type Instructions } from "../openflow/actions.js";
 import { ofError, type OfError } from "../openflow/errors.js";
 import { OxmField, type Match } from "../openflow/match.js";
-import { OFPPC, OFPPF, OFPPR, OFPPS, OFPR, type PortDesc } from "../openflow/messages.js";
+import { OFPPF, OFPPR, OFPPS, OFPR, type PortDesc } from "../openflow/messages.js";
 import type { GroupDesc, GroupFeatures, GroupMod, PortStats } from "../openflow/multipart-types.js";
 import { describeTable } from "../openflow/table-features.js";
 import type { Operation } from "../ofproto/operation.js";
 import type {
   PacketOut,
+  PortModPending,
   PortModRequest,
   Provider,
   ProviderCore,
@@ -75,6 +79,7 @@ import { isDataPortNumber, loadMapping, type OffloadMapping, type TableMap } fro
 import { hasOfp4Tag, sameBytes, type RuleRecord } from "./metadata.js";
 import { MulticastGroups, multicastEntity, type MulticastGroup } from "./multicast.js";
 import { packetKey, packetOutMetadata, planPacketOut, readPacketIn } from "./packet-io.js";
+import { portConfigFromEntries, portConfigHeld, portConfigReads, portConfigUpdates, refusePortConfig } from "./port-config.js";
 import { DataplanePorts } from "./port-status.js";
 import { reconcile as runReconcile, type ReconcileReport } from "./reconcile.js";
 import { buildTableEntry, matchFromKey, translateMatch, translateRule, type EntryPlan, type GroupView, type TranslateContext } from "./translate.js";
@@ -240,6 +245,12 @@ export class OffloadProvider implements Provider {
   readonly #recovered = new Map<string, { entry: p4.v1.ITableEntry; record: RecoveredRule; group: MulticastGroup | undefined }>();
   readonly #ports: number[];
   readonly #portDescs = new Map<number, PortDesc>();
+  /** Per data port: the config bits acknowledged (the port-config entries hold the enforced ones). */
+  readonly #portConfig = new Map<number, number>();
+  /** Data ports whose port-config entries are on the target. */
+  readonly #portConfigEntries = new Set<number>();
+  /** Per data port: its last port_mod write, so the next one starts after it settled. */
+  readonly #portConfigChain = new Map<number, Promise<OfError | undefined>>();
   readonly #dataplane: DataplanePorts | undefined;
   readonly #portSet: Set<number>;
   readonly #ctx: TranslateContext;
@@ -321,6 +332,7 @@ export class OffloadProvider implements Provider {
     try {
       await this.#ensurePipeline();
       await this.#recover();
+      await this.#recoverPortConfig();
     } catch (e) {
       this.client.close();
       throw e;
@@ -574,6 +586,7 @@ export class OffloadProvider implements Provider {
         untouchable: (key) => this.#recovered.has(key) || this.#byKey.get(key)?.busy === true,
         groups: () => this.#groups.all(),
       });
+      await this.#reconcilePortConfig();
       this.#reconciliations++;
       if (this.lastReconcile.foreign.length > 0) this.#log.warn({ entries: this.lastReconcile.foreign.length }, "entries on the target that are not ofp4's (left alone)");
     } catch (e) {
@@ -1126,14 +1139,96 @@ export class OffloadProvider implements Provider {
     return undefined;
   }
 
-  /** port_mod: OFPPC_PORT_DOWN is passed to the target's dataplane service when there is one. */
-  portMod(request: PortModRequest): OfError | undefined {
-    if (!this.#portSet.has(request.portNo)) return ofError("PORT_MOD_FAILED_BAD_PORT", `port ${request.portNo} is not a data port`);
-    if ((request.mask & OFPPC.PORT_DOWN) !== 0 && this.#dataplane) {
-      const up = (request.config & OFPPC.PORT_DOWN) === 0;
-      this.#dataplane.setOperStatus(request.portNo, up).catch((e: unknown) => this.#log.warn({ error: String(e) }, "port_mod: target port status not set"));
+  /**
+   * port_mod (provider.ts §4.5): a config the program cannot express is refused with
+   * BAD_CONFIG naming the bit; a change of enforced bits (PORT_DOWN, NO_RECV, NO_FWD,
+   * NO_PACKET_IN with ofp4.p4) is written as the port's port-config entries and settles when
+   * the target answered; anything else (NO_STP, advertise) is stored at once. One port's
+   * writes go one after the other, so they settle in order.
+   */
+  portMod(request: PortModRequest): OfError | undefined | PortModPending {
+    const port = request.portNo;
+    if (!this.#portSet.has(port)) return ofError("PORT_MOD_FAILED_BAD_PORT", `port ${port} is not a data port`);
+    const refused = refusePortConfig(this.mapping, port, request.config, request.mask);
+    if (refused) return refused;
+    const enforced = this.mapping.portConfig?.enforced ?? 0;
+    const previous = this.#portConfigChain.get(port);
+    if ((request.mask & enforced) === 0 && previous === undefined) {
+      this.#storePortConfig(port, request.config, request.mask);
+      return undefined;
     }
+    const done = (previous ?? Promise.resolve(undefined)).then(() => this.#writePortConfig(request));
+    this.#portConfigChain.set(port, done);
+    void done.then(() => {
+      if (this.#portConfigChain.get(port) === done) this.#portConfigChain.delete(port);
+    });
+    return done;
+  }
+
+  /** Writes one port_mod's config as the port's port-config entries; the OfError when the target refused. */
+  async #writePortConfig(request: PortModRequest): Promise<OfError | undefined> {
+    const port = request.portNo;
+    const enforced = this.mapping.portConfig?.enforced ?? 0;
+    const old = this.#portConfig.get(port) ?? 0;
+    const next = (old & ~request.mask) | (request.config & request.mask);
+    if ((next & enforced) !== (old & enforced) || !this.#portConfigEntries.has(port)) {
+      const type = this.#portConfigEntries.has(port) ? 2 : 1;
+      const origin: ErrorOrigin = { request: "port_mod" };
+      const write = (u: p4.v1.IUpdate): Promise<UpdateStatus> => new Promise((resolve) => this.#submit(u, resolve, undefined, origin));
+      const results = await Promise.all(portConfigUpdates(this.mapping, port, next, type).map((u) => this.#upsert(u, write)));
+      const bad = results.find((r) => r.code !== 0);
+      if (bad) {
+        // A table may hold the new config and another not: reconciliation writes the acknowledged one back.
+        this.#scheduleReconcile();
+        return ofError("PORT_MOD_FAILED_EPERM", `port ${port}: the target did not take the port config (${codeName(bad.code)}: ${bad.message})`);
+      }
+      this.#portConfigEntries.add(port);
+    }
+    this.#storePortConfig(port, request.config, request.mask);
     return undefined;
+  }
+
+  /** An INSERT that finds the entry there becomes a MODIFY, a MODIFY that finds none an INSERT (once). */
+  async #upsert(u: p4.v1.IUpdate, write: (u: p4.v1.IUpdate) => Promise<UpdateStatus>): Promise<UpdateStatus> {
+    const s = await write(u);
+    if ((u.type === 1 && s.code === Code.ALREADY_EXISTS) || (u.type === 2 && s.code === Code.NOT_FOUND)) {
+      return write({ ...u, type: u.type === 1 ? 2 : 1 });
+    }
+    return s;
+  }
+
+  /** The acknowledged config of a port (and its desc, for later port status messages). */
+  #storePortConfig(port: number, config: number, mask: number): void {
+    const next = ((this.#portConfig.get(port) ?? 0) & ~mask) | (config & mask);
+    this.#portConfig.set(port, next);
+    const desc = this.#portDescs.get(port);
+    if (desc) this.#portDescs.set(port, { ...desc, config: next });
+  }
+
+  /** Reconciliation: every port-config entry ofp4 wrote is on the target as acknowledged. */
+  async #reconcilePortConfig(): Promise<void> {
+    if (!this.mapping.portConfig || this.#portConfigEntries.size === 0) return;
+    const entities = await this.#rpc("Read", RECONCILIATION, () => this.client.readAll(portConfigReads(this.mapping)));
+    const write = (u: p4.v1.IUpdate): Promise<UpdateStatus> => this.#batcher.submitAsync(u).then((s) => (this.#received(u, s, RECONCILIATION), s));
+    const writes: Promise<UpdateStatus>[] = [];
+    for (const port of this.#portConfigEntries) {
+      const config = this.#portConfig.get(port) ?? 0;
+      if (portConfigHeld(this.mapping, entities, port, config)) continue;
+      for (const u of portConfigUpdates(this.mapping, port, config, 1)) writes.push(this.#upsert(u, write));
+    }
+    const bad = (await Promise.all(writes)).find((r) => r.code !== 0);
+    if (bad) throw new Error(`port config not written back: ${codeName(bad.code)} ${bad.message}`);
+  }
+
+  /** ofp4 restart: the port-config entries on the target are the ports' config. */
+  async #recoverPortConfig(): Promise<void> {
+    if (!this.mapping.portConfig) return;
+    const entities = await this.#rpc("Read", { request: "recovery" }, () => this.client.readAll(portConfigReads(this.mapping)));
+    for (const [port, config] of portConfigFromEntries(this.mapping, entities)) {
+      if (!this.#portSet.has(port)) continue;
+      this.#portConfigEntries.add(port);
+      this.#storePortConfig(port, config, this.mapping.portConfig.enforced);
+    }
   }
 
   /**

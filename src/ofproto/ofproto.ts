@@ -209,7 +209,7 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
       case "packet_out":
         return this.#unlessSlave(conn) ?? handlePacketOut(this, conn, msg);
       case "port_mod":
-        return this.#unlessSlave(conn) ?? handlePortMod(this, msg);
+        return this.#unlessSlave(conn) ?? handlePortMod(this, conn, request, msg);
       case "group_mod":
         return this.#unlessSlave(conn) ?? handleGroupMod(this, conn, request, msg.body);
       case "meter_mod":
@@ -398,6 +398,17 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
         break;
     }
     const group = op.group;
+    group.pending--;
+    if (group.pending === 0 && group.submitted) this.#finish(group, true);
+  }
+
+  /**
+   * Work of a group that is no operation on a rule (a port_mod's port-config Write, port.ts)
+   * is done: its error goes into the group like an operation's, and the group finishes after
+   * its last piece of work. The caller counted it in group.pending and group.started.
+   */
+  groupWorkDone(group: OpGroup, error: OfError | undefined): void {
+    if (error !== undefined) group.recordError(error);
     group.pending--;
     if (group.pending === 0 && group.submitted) this.#finish(group, true);
   }

@@ -1,8 +1,10 @@
 // Port requests: packet_out (in_port validated, buffered packets taken from the connection)
-// and port_mod (port and hardware address checked, provider told, port_status sent). Each
+// and port_mod (port and hardware address checked, provider told; the port desc changes and
+// port_status goes out only once the provider says the target holds the new config — a
+// port_mod in flight is an op group of its connection, so a barrier waits for it). Each
 // returns "done" or an OfError; never encodes or sends errors itself.
 
-import type { OfConnView } from "../connmgr/endpoint.js";
+import type { OfConnView, Request } from "../connmgr/endpoint.js";
 import { OFPP } from "../openflow/actions.js";
 import { ofError } from "../openflow/errors.js";
 import { OFP_NO_BUFFER, OFPPR, type OfMessageOf } from "../openflow/messages.js";
@@ -24,14 +26,37 @@ export function handlePacketOut(sw: Ofproto, conn: OfConnView, po: OfMessageOf<"
   return sw.provider.packetOut({ inPort, data, actions: po.actions }) ?? "done";
 }
 
-export function handlePortMod(sw: Ofproto, pm: OfMessageOf<"port_mod">): Outcome {
+export function handlePortMod(sw: Ofproto, conn: OfConnView, request: Request, pm: OfMessageOf<"port_mod">): Outcome {
   const port = sw.ports.get(pm.portNo);
   if (port === undefined) return ofError("PORT_MOD_FAILED_BAD_PORT", `port ${pm.portNo >>> 0} does not exist`);
   if (!sameBytes(port.hwAddr, pm.hwAddr)) {
     return ofError("PORT_MOD_FAILED_BAD_HW_ADDR", `port ${pm.portNo} hardware address does not match`);
   }
-  const error = sw.provider.portMod({ portNo: pm.portNo, config: pm.config, mask: pm.mask, advertise: pm.advertise });
-  if (error !== undefined) return error;
+  const result = sw.provider.portMod({ portNo: pm.portNo, config: pm.config, mask: pm.mask, advertise: pm.advertise });
+  if (result === undefined) {
+    applyPortMod(sw, pm);
+    return "done";
+  }
+  if (!(result instanceof Promise)) return result;
+  // provider.ts §4.5: in flight as a one-piece op group of this connection.
+  const group = sw.newGroup(conn, request);
+  group.pending++;
+  group.started++;
+  sw.submit(group);
+  void result.then(
+    (error) => {
+      if (error === undefined) applyPortMod(sw, pm);
+      sw.groupWorkDone(group, error);
+    },
+    (e: unknown) => sw.groupWorkDone(group, ofError("PORT_MOD_FAILED_EPERM", `port ${pm.portNo}: ${String(e)}`)),
+  );
+  return "done";
+}
+
+/** The port_mod took effect: the port desc changes, and PORT_STATUS tells the controllers. */
+function applyPortMod(sw: Ofproto, pm: OfMessageOf<"port_mod">): void {
+  const port = sw.ports.get(pm.portNo);
+  if (port === undefined) return;
   const config = (port.config & ~pm.mask) | (pm.config & pm.mask);
   const advertised = pm.advertise !== 0 ? pm.advertise : port.advertised;
   if (config !== port.config || advertised !== port.advertised) {
@@ -39,7 +64,6 @@ export function handlePortMod(sw: Ofproto, pm: OfMessageOf<"port_mod">): Outcome
     sw.ports.set(pm.portNo, desc);
     sw.sendPortStatus(OFPPR.MODIFY, desc);
   }
-  return "done";
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -63,6 +63,12 @@
 //   4.1 `ruleStats(rule)` returns the provider's latest known counters (UNKNOWN_COUNT when
 //       it has none) and when the rule last saw a packet; it never fails and never blocks.
 //   4.2 `packetOut`, `portMod`, `groupMod` return undefined on success or an OfError.
+//   4.5 `portMod` may instead return a promise (PortModPending): the port_mod is in flight
+//       until it settles — with undefined once the target acknowledged the new port config
+//       (then, and only then, the core changes the port desc and sends PORT_STATUS), or with
+//       the OfError for the controller (nothing changes). The core counts it like an op group
+//       of the connection, so a BARRIER sent after it is answered only once it settled. The
+//       promise never rejects. A provider settles one port's port_mods in the order given.
 //   4.3 `portStats` returns cached counters for one port or, for OFPP.ANY, every port.
 //   4.4 `flush` (optional) is told when the core flushes every rule, before the per-rule
 //       DELETE operations start, so a provider can batch them; it still completes each.
@@ -125,6 +131,9 @@ export interface PortModRequest {
   readonly advertise: number;
 }
 
+/** provider.ts §4.5: a port_mod in flight; settles with undefined (done) or the error to send. */
+export type PortModPending = Promise<OfError | undefined>;
+
 /** Up-calls from the provider to the core. */
 export interface ProviderCore {
   /** A packet for the controllers (table miss or output:CONTROLLER). */
@@ -168,8 +177,8 @@ export interface Provider {
   ruleStats(rule: Rule): RuleStats;
   /** 4.2 */
   packetOut(packet: PacketOut): OfError | undefined;
-  /** 4.2 */
-  portMod(request: PortModRequest): OfError | undefined;
+  /** 4.2, 4.5 */
+  portMod(request: PortModRequest): OfError | undefined | PortModPending;
   /** 4.2 OpenFlow 1.3 group table. */
   groupMod(mod: GroupMod): OfError | undefined;
   /** 4.3 */
