@@ -86,11 +86,6 @@ export function compareFields(a: Uint8Array, b: Uint8Array, off: number, w: numb
   return 0;
 }
 
-/** Writes zeros over a field. */
-export function putZeros(buf: Uint8Array, off: number, w: number): void {
-  for (let i = off; i < off + w; i++) buf[i] = 0;
-}
-
 /** Number of one bits in a field. */
 export function popcountBytes(buf: Uint8Array, off: number, w: number): number {
   let n = 0;
