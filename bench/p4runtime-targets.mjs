@@ -202,6 +202,13 @@ export async function runTargetsBench(options = {}) {
     /** A directory for a V8 CPU profile of the sim process (written when it stops). */
     simProf: options.simProf,
   };
+  // Every tool first, so a missing one costs no half-run.
+  if (o.targets.includes("bmv2") && !existsSync(path.join(P4_TOOLS_DIR, "simple_switch_grpc"))) {
+    throw new Error(`simple_switch_grpc not found in ${P4_TOOLS_DIR}: set P4REF_RUN to the directory printed by ../shared/p4-reference/install.sh, or pass --targets sim`);
+  }
+  if (o.targets.includes("sim") && !existsSync(path.join(o.build, "src/daemon/sim-child.js"))) {
+    throw new Error(`the sim is not built (${path.join(o.build, "src/daemon/sim-child.js")} is missing): run npm run build`);
+  }
   // tsc does not copy the generated JS module; bring it along.
   mkdirSync(path.join(o.build, "src/generated"), { recursive: true });
   for (const f of ["proto.js", "descriptor.js"]) {
@@ -250,7 +257,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const simProf = take("--sim-prof");
   const options = { entries: num("--entries"), batch: num("--batch"), inFlight: num("--in-flight"), rtt: num("--rtt"), targets, simProf: simProf && path.resolve(simProf), build: args[0] };
   for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
-  const r = await runTargetsBench(options);
+  let r;
+  try {
+    r = await runTargetsBench(options);
+  } catch (e) {
+    console.error(`p4runtime-targets: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(2);
+  }
   console.log(`P4Runtime targets bench: sim (own process, as ofp4 start runs it) vs bmv2 simple_switch_grpc, both with p4/ofp4.p4`);
   console.log(`  load average ${r.load.toFixed(2)} before, ${r.loadAfter.toFixed(2)} after (${os.cpus().length} CPUs)`);
   console.log(`  ${"row".padEnd(72)} ${"sim".padStart(9)} ${"bmv2".padStart(9)} ${"sim/bmv2".padStart(9)}`);
