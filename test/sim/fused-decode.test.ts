@@ -226,9 +226,16 @@ describe("fused table-entry decoding", () => {
       [{ actionId: FWD, params: [{ paramId: 1, value: Uint8Array.of(1) }, { paramId: 1, value: Uint8Array.of(1) }] }, 3, "Duplicate param 'port' for action 'I.fwd'"],
       [{ actionId: 0x01000009 }, 3, "Invalid P4 id 16777225: no such action"],
       [{ actionId: FLOOD, params: [{ paramId: 1, value: Uint8Array.of(1) }] }, 3, "Action 'I.flood' is not an action of table 'I.t_lpm'"],
+      // Past the decoder's in-place param reading (a two-byte id, a value of 124 bytes and more).
+      [{ actionId: FWD, params: [{ paramId: 300, value: Uint8Array.of(1) }] }, 3, "Unknown param id 300 for action 'I.fwd'"],
+      [{ actionId: FWD, params: [{ paramId: 1, value: new Uint8Array(130).fill(1) }] }, 3, "Value of param 'port' of action 'I.fwd' is wider than 9 bits"],
+      [{ actionId: FWD, params: [{ paramId: 1, value: Uint8Array.from([...new Uint8Array(129), 7]) }] }, 0, ""],
+      [{ actionId: FWD, params: [{ paramId: 1, value: Uint8Array.from([...new Uint8Array(123), 2, 0]) }] }, 3, "Value of param 'port' of action 'I.fwd' is wider than 9 bits"],
+      [{ actionId: FWD, params: [{ paramId: 1, value: Uint8Array.from([...new Uint8Array(122), 2, 0]) }] }, 3, "Value of param 'port' of action 'I.fwd' is wider than 9 bits"],
     ];
     for (const [a, code, message] of actions) {
       const wire = p4.v1.Update.encode({ type: 1, entity: { tableEntry: { ...ok, action: { action: a } } } }).finish();
+      expect(decodeTableUpdate(wire)?.entity?.tableEntry).toBeInstanceOf(WireTableEntry);
       expect(apply(device(), wire, false)).toEqual({ code, message });
       expect(apply(device(), wire, true)).toEqual({ code, message });
     }
