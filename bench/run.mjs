@@ -69,7 +69,7 @@ async function startOfp4() {
     });
     child.once("exit", () => reject(new Error(`ofp4 exited: ${err}`)));
   });
-  const simPid = Number(/"pid":(\d+)[^\n]*embedded sim P4Runtime listening/.exec(out)?.[1] ?? 0) || undefined;
+  const simPid = Number(/"simPid":(\d+)[^\n]*embedded sim P4Runtime listening/.exec(out)?.[1] ?? 0) || undefined;
   const ctl = async (...a) => (await run(process.execPath, [path.join(root, "bin/ofp4ctl.js"), "-t", socket, ...a], { maxBuffer: 1 << 30 })).stdout;
   return {
     name: "ofp4",

@@ -90,7 +90,7 @@ export const SWITCH_DEFAULTS = {
   writeMaxUpdates: 400,
   writeMaxBytes: 1024 * 1024,
   writeMaxInFlight: 4,
-  maxPendingGroups: 50,
+  maxPendingGroups: 400,
   targetWaitMs: 30_000,
   controllers: [{ kind: "listen", address: "127.0.0.1:6653", tls: undefined }] as ControllerConfig[],
 };

@@ -15,7 +15,7 @@ export interface ErrorLog {
 /** The OpenFlow request behind a P4Runtime request, when there is one. */
 export interface ErrorOrigin {
   /** The controller connection ("tcp:127.0.0.1:40312"). */
-  readonly conn?: string;
+  readonly conn?: string | undefined;
   readonly xid?: number;
   /** The OpenFlow message type ("flow_mod", "group_mod"...), or what ofp4 was doing ("reconciliation"). */
   readonly request: string;
@@ -26,7 +26,8 @@ export function originOf(op: Operation, fallback = "ofp4"): ErrorOrigin {
   const g = op.group;
   const r = g.request;
   if (!r) return { request: fallback };
-  return { ...(g.conn ? { conn: g.conn.name } : {}), xid: r.xid, request: r.msg.type };
+  // One object shape for every operation (a spread would give each its own hidden class).
+  return { conn: g.conn?.name, xid: r.xid, request: r.msg.type };
 }
 
 export interface P4ErrorLine {
