@@ -48,15 +48,16 @@ import { OFPPF, OFPPR, OFPPS, OFPR, type PortDesc } from "../openflow/messages.j
 import type { GroupDesc, GroupFeatures, GroupMod, PortStats } from "../openflow/multipart-types.js";
 import { describeTable } from "../openflow/table-features.js";
 import type { Operation } from "../ofproto/operation.js";
-import type {
-  PacketOut,
-  PortModPending,
-  PortModRequest,
-  Provider,
-  ProviderCore,
-  RuleStats,
-  SwitchDescription,
-  TableDescription,
+import {
+  liveState,
+  type PacketOut,
+  type PortModPending,
+  type PortModRequest,
+  type Provider,
+  type ProviderCore,
+  type RuleStats,
+  type SwitchDescription,
+  type TableDescription,
 } from "../ofproto/provider.js";
 import type { Rule } from "../ofproto/rule.js";
 import {
@@ -1202,7 +1203,7 @@ export class OffloadProvider implements Provider {
     const next = ((this.#portConfig.get(port) ?? 0) & ~mask) | (config & mask);
     this.#portConfig.set(port, next);
     const desc = this.#portDescs.get(port);
-    if (desc) this.#portDescs.set(port, { ...desc, config: next });
+    if (desc) this.#portDescs.set(port, { ...desc, config: next, state: liveState(next, desc.state) });
   }
 
   /** Reconciliation: every port-config entry ofp4 wrote is on the target as acknowledged. */
@@ -1240,7 +1241,7 @@ export class OffloadProvider implements Provider {
     const desc = this.#portDescs.get(portNo);
     if (!desc) throw new Error(`port ${portNo} is not a data port of this switch`);
     await this.#dataplane?.setOperStatus(portNo, up);
-    const next: PortDesc = { ...desc, state: up ? OFPPS.LIVE : OFPPS.LINK_DOWN };
+    const next: PortDesc = { ...desc, state: liveState(desc.config, up ? OFPPS.LIVE : OFPPS.LINK_DOWN) };
     this.#portDescs.set(portNo, next);
     this.#core?.portStatus(OFPPR.MODIFY, next);
   }

@@ -10,6 +10,7 @@ import { ofError } from "../openflow/errors.js";
 import { OFP_NO_BUFFER, OFPPR, type OfMessageOf } from "../openflow/messages.js";
 import { checkActions } from "./flow-mod.js";
 import type { Ofproto, Outcome } from "./ofproto.js";
+import { liveState } from "./provider.js";
 
 export function handlePacketOut(sw: Ofproto, conn: OfConnView, po: OfMessageOf<"packet_out">): Outcome {
   const inPort = po.inPort;
@@ -59,8 +60,9 @@ function applyPortMod(sw: Ofproto, pm: OfMessageOf<"port_mod">): void {
   if (port === undefined) return;
   const config = (port.config & ~pm.mask) | (pm.config & pm.mask);
   const advertised = pm.advertise !== 0 ? pm.advertise : port.advertised;
-  if (config !== port.config || advertised !== port.advertised) {
-    const desc = { ...port, config, advertised };
+  const state = liveState(config, port.state);
+  if (config !== port.config || advertised !== port.advertised || state !== port.state) {
+    const desc = { ...port, config, advertised, state };
     sw.ports.set(pm.portNo, desc);
     sw.sendPortStatus(OFPPR.MODIFY, desc);
   }

@@ -76,7 +76,7 @@
 import type { Action, Instructions } from "../openflow/actions.js";
 import type { OfError } from "../openflow/errors.js";
 import type { Match } from "../openflow/match.js";
-import type { PortDesc } from "../openflow/messages.js";
+import { OFPPC, OFPPS, type PortDesc } from "../openflow/messages.js";
 import type { PacketInEvent } from "../connmgr/endpoint.js";
 import type { GroupFeatures, GroupMod, PortStats, TableFeatures } from "../openflow/multipart-types.js";
 import type { Operation } from "./operation.js";
@@ -129,6 +129,15 @@ export interface PortModRequest {
   readonly config: number;
   readonly mask: number;
   readonly advertise: number;
+}
+
+/**
+ * The port state that goes with a port config (the core and providers agree): an
+ * administratively down port is never OFPPS_LIVE; back up, it is live unless its link is down.
+ */
+export function liveState(config: number, state: number): number {
+  if ((config & OFPPC.PORT_DOWN) !== 0) return state & ~OFPPS.LIVE;
+  return (state & OFPPS.LINK_DOWN) === 0 ? state | OFPPS.LIVE : state;
 }
 
 /** provider.ts §4.5: a port_mod in flight; settles with undefined (done) or the error to send. */

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyOnly } from "../../src/openflow/actions.js";
-import { OFPPC, OFPPR } from "../../src/openflow/messages.js";
+import { OFPPC, OFPPR, OFPPS } from "../../src/openflow/messages.js";
 import { buildMapping, MappingError } from "../../src/offload/mapping.js";
 import { loadP4InfoFile } from "../../src/p4runtime/index.js";
 import { ofp4Pipeline } from "../../targets/sim/pipeline/ofp4-pipeline.js";
@@ -104,9 +104,12 @@ describe("enforced in the pipeline", () => {
       portMod(rig, c, 1, bit, bit);
       await barrier(rig, c);
       expect(rig.sw.ports.get(1)!.config).toBe(bit);
+      // An administratively down port is not live (OFPPS_LIVE); NO_RECV leaves it live.
+      expect(rig.sw.ports.get(1)!.state & OFPPS.LIVE).toBe(bit === OFPPC.PORT_DOWN ? 0 : OFPPS.LIVE);
       expect(await emitsUntilMarker(rig.sim, [[1, frame], [3, frame]], 3, 4)).toEqual([[2, frame.length]]);
       portMod(rig, c, 1, 0, bit);
       await barrier(rig, c);
+      expect(rig.sw.ports.get(1)!.state).toBe(OFPPS.LIVE);
     }
     expect(c.errors).toEqual([]);
     expect(await emitsUntilMarker(rig.sim, [[1, frame]], 3, 4)).toEqual([[2, frame.length]]);
