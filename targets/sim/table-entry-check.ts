@@ -6,7 +6,7 @@
 // Pure: it never looks at or touches the stored entries (existence is the device's check).
 import type { p4 } from "../../src/generated/proto.js";
 import { fitsWidthIn } from "./bitstring.js";
-import { compareFields, getBig, isOnes, isZero, putOnes, putPrefix, putRange } from "./packed.js";
+import { compareFields, getBig, isZero, putOnes, putPrefix, putRange } from "./packed.js";
 import { ActionScope, MatchKind, type ActionInfo, type MatchFieldInfo, type ParamInfo, type Schema, type TableInfo } from "./schema.js";
 import { bad, Code, good, type Checked } from "./status.js";
 import { Choice, FIELD_STRIDE, PARAM_STRIDE, WireAction, WireTableEntry } from "./update-decode.js";
@@ -261,9 +261,7 @@ function packField(table: TableInfo, info: MatchFieldInfo, values: Buffer, masks
       putRange(values, off, bw, a, as, ae);
       putRange(masks, off, bw, b, bs, be);
       if (compareFields(values, masks, off, bw) > 0) return bad(Code.INVALID_ARGUMENT, `Range of ${describe(table, info)} has low > high`);
-      if (isZero(values, off, bw) && isOnes(masks, off, bw, w)) {
-        return bad(Code.INVALID_ARGUMENT, `Full range for ${describe(table, info)}: a don't-care match must be omitted`);
-      }
+      // A full range is accepted (bmv2): its packed bounds are those of an omitted field.
       return undefined;
     }
     case MatchKind.OPTIONAL: {
@@ -310,6 +308,8 @@ export function checkMatch(table: TableInfo, entry: p4.v1.ITableEntry): Checked<
     if (!seen.has(info.index)) return bad(Code.INVALID_ARGUMENT, `Missing exact match for ${describe(table, info)}`);
   }
   const priority = entry.priority ?? 0;
+  // bmv2: PI passes a negative priority of a table that takes priorities on to the target, which refuses it.
+  if (priority < 0 && table.needsPriority) return bad(Code.UNKNOWN, "Error when adding match entry to target");
   if (priority < 0) return bad(Code.INVALID_ARGUMENT, `Negative priority ${priority} for table '${table.name}'`);
   if (table.needsPriority && priority === 0) {
     return bad(Code.INVALID_ARGUMENT, `Table '${table.name}' has ternary, range or optional fields: priority must be > 0`);

@@ -31,20 +31,7 @@ import { CPU_PORT as CPU, type ConformanceTarget } from "./target.js";
  * Cases where a target knowingly answers otherwise than bmv2, with the reason; such a case is
  * expected to FAIL on the targets listed (so it is noticed when the departure goes away).
  */
-export const DEPARTURES: Readonly<Record<string, { readonly targets: readonly string[]; readonly reason: string }>> = {
-  "full range: OK, the same as omitting the field (read back without it)": {
-    targets: ["sim"],
-    reason:
-      "the sim refuses a full range with INVALID_ARGUMENT; the fix (accept it: its packed bounds already equal an omitted field's) " +
-      "is in targets/sim/table-entry-check.ts, another helper's file, and waits for the lead: remove this line with it",
-  },
-  "a negative priority: UNKNOWN (the target refuses it), nothing inserted": {
-    targets: ["sim"],
-    reason:
-      "the sim answers INVALID_ARGUMENT; bmv2's PI lets a non-zero priority through to the target, which refuses it. The fix " +
-      "(UNKNOWN on a table that needs a priority) is in targets/sim/table-entry-check.ts, another helper's file: remove this line with it",
-  },
-};
+export const DEPARTURES: Readonly<Record<string, { readonly targets: readonly string[]; readonly reason: string }>> = {};
 
 interface Ctx {
   target: ConformanceTarget;

@@ -207,7 +207,6 @@ describe("fused table-entry decoding", () => {
       [{ tableId: T_LPM, match: [{ fieldId: 1, lpm: { value: Uint8Array.of(10), prefixLen: 33 } }] }, 3, "Invalid prefix length 33 for field 'ipv4_dst' of table 'I.t_lpm'"],
       [{ tableId: T_LPM, match: [], priority: 3 }, 3, "Table 'I.t_lpm' has no ternary, range or optional field: priority must be 0"],
       [{ tableId: T_RANGE, match: [{ fieldId: 1, range: { low: Uint8Array.of(5), high: Uint8Array.of(4) } }], priority: 1 }, 3, "Range of field 'eth_type' of table 'I.t_range' has low > high"],
-      [{ tableId: T_RANGE, match: [{ fieldId: 1, range: { low: Uint8Array.of(0), high: Uint8Array.of(0xff, 0xff) } }], priority: 1 }, 3, "Full range for field 'eth_type' of table 'I.t_range': a don't-care match must be omitted"],
       [{ tableId: T_RANGE, match: [{ fieldId: 1, range: { low: Uint8Array.of(0), high: Uint8Array.of(1, 0, 0) } }], priority: 1 }, 3, "Range bound of field 'eth_type' of table 'I.t_range' is wider than 16 bits"],
       [{ tableId: T_RANGE, match: [{ fieldId: 2, optional: { value: Uint8Array.of(1, 0) } }], priority: 1 }, 3, "Value of field 'ip_proto' of table 'I.t_range' is wider than 8 bits"],
     ];
