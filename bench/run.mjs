@@ -11,7 +11,10 @@
 //      dump-aggregate that reads its N counters)
 // Prints each row with both figures and the ratio (OVS / ofp4 for times: >= 1 means ofp4 is as fast),
 // and writes bench/results/run-<time>.json. Builds dist/ first if it is missing or older than src/.
-// Flags: --n N (default 100000), --runs R (default 3), --no-million, --skip-b.
+//   f. P4Runtime into real bmv2 beside the same into the sim (bench/p4runtime-targets.mjs): batched
+//      updates/s for N entries and the one-update Write round trip, with the ratio sim/bmv2, so the
+//      sim's speed never flatters ofp4 unseen (needs simple_switch_grpc: P4REF_RUN or /opt/p4ref)
+// Flags: --n N (default 100000), --runs R (default 3), --no-million, --skip-b, --no-targets.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +37,7 @@ const N = flag("--n", 100_000);
 const RUNS = flag("--runs", 3);
 const MILLION = !args.includes("--no-million");
 const SKIP_B = args.includes("--skip-b");
+const TARGETS = !args.includes("--no-targets");
 const MILLION_ONLY = args.includes("--million-only");
 
 // ---- build -------------------------------------------------------------------------------------
@@ -285,6 +289,19 @@ results.rows = rows;
 console.log(`\nofp4 vs Open vSwitch, N=${N}, ${RUNS} interleaved runs each, medians (ratio = OVS / ofp4; >= 1: ofp4 as good)`);
 for (const r of rows) {
   console.log(`${r.name.padEnd(52)} ovs ${r.ovs.toFixed(3).padStart(9)} ${r.unit.padEnd(2)}  ofp4 ${r.ofp4.toFixed(3).padStart(9)} ${r.unit.padEnd(2)}  ratio ${r.ratio.toFixed(2)}${r.note ? `  (${r.note})` : ""}`);
+}
+if (TARGETS) {
+  const { runTargetsBench } = await import("./p4runtime-targets.mjs");
+  try {
+    const t = await runTargetsBench({ build: path.join(root, "dist"), entries: N, rtt: 2000 });
+    results.targets = t;
+    console.log(`\nf. P4Runtime targets, the same client and work (sim / bmv2; load ${t.load.toFixed(1)})`);
+    const fmt = (v) => (v === undefined ? "-" : v >= 100 ? String(Math.round(v)) : v.toFixed(v >= 10 ? 1 : 3));
+    for (const r of t.rows) console.log(`${r.row.padEnd(72)} sim ${fmt(r.sim).padStart(9)}  bmv2 ${fmt(r.bmv2).padStart(9)}  sim/bmv2 ${fmt(r.ratio)}`);
+  } catch (e) {
+    failures.push(`f. P4Runtime targets: ${e.message}`);
+    console.log(`f. P4Runtime targets: FAILED ${e.message}`);
+  }
 }
 mkdirSync(path.join(root, "bench/results"), { recursive: true });
 const file = path.join(root, "bench/results", `run-${results.started.replace(/[:.]/g, "-")}.json`);
