@@ -1180,6 +1180,7 @@ export class OffloadProvider implements Provider {
       const bad = results.find((r) => r.code !== 0);
       if (bad) {
         // A table may hold the new config and another not: reconciliation writes the acknowledged one back.
+        if (this.#reconciling) this.#reconcileAgain = true;
         this.#scheduleReconcile();
         return ofError("PORT_MOD_FAILED_EPERM", `port ${port}: the target did not take the port config (${codeName(bad.code)}: ${bad.message})`);
       }
@@ -1213,6 +1214,7 @@ export class OffloadProvider implements Provider {
     const write = (u: p4.v1.IUpdate): Promise<UpdateStatus> => this.#batcher.submitAsync(u).then((s) => (this.#received(u, s, RECONCILIATION), s));
     const writes: Promise<UpdateStatus>[] = [];
     for (const port of this.#portConfigEntries) {
+      if (this.#portConfigChain.has(port)) continue; // a port_mod in flight writes the whole config; a failure reconciles again
       const config = this.#portConfig.get(port) ?? 0;
       if (portConfigHeld(this.mapping, entities, port, config)) continue;
       for (const u of portConfigUpdates(this.mapping, port, config, 1)) writes.push(this.#upsert(u, write));
