@@ -4,11 +4,10 @@
 // Each update is validated completely before anything changes, so an update is applied whole
 // or not at all. Implements ForwardingState for the pipeline model. Never does I/O or gRPC.
 import { p4 } from "../../src/generated/proto.js";
-import { canonical, ones } from "./bitstring.js";
-import { canonicalSlice, getBig, isZero, popcountBytes } from "./packed.js";
 import type { ForwardingState, TableHit } from "./forwarding.js";
 import { ReplicationEngine } from "./pre.js";
-import { buildSchema, CounterUnit, MatchKind, type ActionCall, type Schema, type TableInfo } from "./schema.js";
+import { actionMessage, counterData, ReadEntities, tableEntryMessage, type ReadSink } from "./read-encode.js";
+import { buildSchema, CounterUnit, type ActionCall, type Schema, type TableInfo } from "./schema.js";
 import { bad, Code, good, OK, status, type Checked, type P4Status } from "./status.js";
 import { Table, type EntryAction, type TableEntryState } from "./table.js";
 import { checkAction, checkMatch, unpackParams, type PackedAction } from "./table-entry-check.js";
@@ -408,23 +407,29 @@ export class Device implements ForwardingState {
 
   // ---- Read (§2.5) ----------------------------------------------------------------------------
 
-  /** Appends what `entity` selects to `out`; the first failure stops the read. */
-  read(entity: p4.v1.IEntity, out: p4.v1.IEntity[]): P4Status {
+  /**
+   * Hands what `entity` selects to `sink` (an array: appends the messages), in order; the first
+   * failure stops the read.
+   */
+  read(entity: p4.v1.IEntity, sink: ReadSink | p4.v1.IEntity[]): P4Status {
     const schema = this.config?.schema;
     if (!schema) return status(Code.FAILED_PRECONDITION, "No forwarding pipeline config set");
+    const out = Array.isArray(sink) ? new ReadEntities(schema, sink) : sink;
     if (entity.tableEntry) return this.readTableEntries(entity.tableEntry, out);
     if (entity.counterEntry) return this.readCounters(schema, entity.counterEntry, out);
     if (entity.directCounterEntry) {
       const found = this.directCounterTarget(entity.directCounterEntry);
       if (!found.ok) return found.status;
       const unit = schema.directCounters.get(found.value.table.info.directCounterId)!.unit;
-      for (const e of found.value.entries) {
-        const m = this.entryMessage(found.value.table, e, false, false);
-        out.push({ directCounterEntry: { tableEntry: { tableId: m.tableId, match: m.match, priority: m.priority }, data: counterData(unit, e.packets, e.bytes) } });
-      }
+      for (const e of found.value.entries) out.directCounter(found.value.table, e, unit);
       return OK;
     }
-    if (entity.packetReplicationEngineEntry) return this.pre.read(entity.packetReplicationEngineEntry, out);
+    if (entity.packetReplicationEngineEntry) {
+      const pre: p4.v1.IEntity[] = [];
+      const s = this.pre.read(entity.packetReplicationEngineEntry, pre);
+      for (const m of pre) out.entity(m);
+      return s;
+    }
     if (entity.externEntry || entity.valueSetEntry || entity.registerEntry) return status(Code.UNIMPLEMENTED, `${entity.entity ?? "entity"} reads are not supported`);
     if (entity.actionProfileMember || entity.actionProfileGroup || entity.meterEntry || entity.directMeterEntry || entity.digestEntry) {
       return this.unsupportedEntity(schema, entity);
@@ -432,7 +437,7 @@ export class Device implements ForwardingState {
     return status(Code.UNKNOWN, "Empty entity");
   }
 
-  private readTableEntries(req: p4.v1.ITableEntry, out: p4.v1.IEntity[]): P4Status {
+  private readTableEntries(req: p4.v1.ITableEntry, out: ReadSink): P4Status {
     const id = req.tableId ?? 0;
     let tables: Table[];
     if (id === 0) tables = [...this.tables.values()];
@@ -448,18 +453,7 @@ export class Device implements ForwardingState {
       if (lacking) return status(Code.INVALID_ARGUMENT, `Table '${lacking.info.name}' does not support idle timeouts`);
     }
     if (req.isDefaultAction) {
-      for (const t of tables) {
-        const action = t.defaultAction;
-        const metadata = this.defaultMetadata.get(t);
-        out.push({
-          tableEntry: {
-            tableId: t.info.id,
-            isDefaultAction: true,
-            ...(action ? { action: { action: actionMessage(this.config!.schema, action) } } : {}),
-            ...(metadata ? { metadata } : {}),
-          },
-        });
-      }
+      for (const t of tables) out.defaultEntry(t, t.defaultAction, this.defaultMetadata.get(t));
       return OK;
     }
     const hasKey = (req.match ?? []).length > 0;
@@ -468,16 +462,18 @@ export class Device implements ForwardingState {
       const match = checkMatch(t.info, req);
       if (!match.ok) return match.status;
       const e = t.find(match.value);
-      if (e) out.push({ tableEntry: this.entryMessage(t, e, withCounters, withHit) });
+      if (e) out.tableEntry(t, e, this.counterUnit(t, withCounters), withHit ? this.sinceLastHitNs(e) : undefined);
       return OK;
     }
     for (const t of tables) {
-      for (const e of t.entries()) out.push({ tableEntry: this.entryMessage(t, e, withCounters, withHit) });
+      const unit = this.counterUnit(t, withCounters);
+      if (withHit) for (const e of t.entries()) out.tableEntry(t, e, unit, this.sinceLastHitNs(e));
+      else for (const e of t.entries()) out.tableEntry(t, e, unit, undefined);
     }
     return OK;
   }
 
-  private readCounters(schema: Schema, req: p4.v1.ICounterEntry, out: p4.v1.IEntity[]): P4Status {
+  private readCounters(schema: Schema, req: p4.v1.ICounterEntry, out: ReadSink): P4Status {
     const id = req.counterId ?? 0;
     const ids = id === 0 ? [...schema.counters.keys()] : [id];
     for (const cid of ids) {
@@ -488,58 +484,25 @@ export class Device implements ForwardingState {
         const index = Number(req.index.index ?? 0n);
         if (index < 0) return status(Code.INVALID_ARGUMENT, `Negative counter index ${index}`);
         if (index >= size) return status(Code.UNKNOWN, `Error when reading counter '${c.value.name}' from target: index ${index} out of range`);
-        out.push({ counterEntry: { counterId: cid, index: { index: BigInt(index) }, data: counterData(unit, cells.packets[index]!, cells.bytes[index]!) } });
+        out.entity({ counterEntry: { counterId: cid, index: { index: BigInt(index) }, data: counterData(unit, cells.packets[index]!, cells.bytes[index]!) } });
         continue;
       }
       for (let i = 0; i < size; i++) {
-        out.push({ counterEntry: { counterId: cid, index: { index: BigInt(i) }, data: counterData(unit, cells.packets[i]!, cells.bytes[i]!) } });
+        out.entity({ counterEntry: { counterId: cid, index: { index: BigInt(i) }, data: counterData(unit, cells.packets[i]!, cells.bytes[i]!) } });
       }
     }
     return OK;
   }
 
+  /** The unit of `t`'s direct counter when counter_data is asked for and `t` has one. */
+  private counterUnit(t: Table, withCounters: boolean): CounterUnit | undefined {
+    if (!withCounters || t.info.directCounterId === 0) return undefined;
+    return this.config!.schema.directCounters.get(t.info.directCounterId)?.unit ?? CounterUnit.BOTH;
+  }
+
   /** The P4Runtime form of a stored entry: canonical bytes, don't-care fields omitted. */
   entryMessage(t: Table, e: TableEntryState, withCounters: boolean, withHit: boolean): p4.v1.ITableEntry {
-    const match: p4.v1.IFieldMatch[] = [];
-    const values = Buffer.from(e.values, "latin1");
-    const masks = e.group.masks;
-    const { offsets, widths } = t.info.layout;
-    for (const f of t.info.fields) {
-      const off = offsets[f.index]!;
-      const w = widths[f.index]!;
-      switch (f.kind) {
-        case MatchKind.EXACT:
-          match.push({ fieldId: f.id, exact: { value: canonicalSlice(values, off, w) } });
-          break;
-        case MatchKind.LPM:
-          if (!isZero(masks, off, w)) match.push({ fieldId: f.id, lpm: { value: canonicalSlice(values, off, w), prefixLen: popcountBytes(masks, off, w) } });
-          break;
-        case MatchKind.TERNARY:
-          if (!isZero(masks, off, w)) match.push({ fieldId: f.id, ternary: { value: canonicalSlice(values, off, w), mask: canonicalSlice(masks, off, w) } });
-          break;
-        case MatchKind.OPTIONAL:
-          if (!isZero(masks, off, w)) match.push({ fieldId: f.id, optional: { value: canonicalSlice(values, off, w) } });
-          break;
-        case MatchKind.RANGE:
-          if (!(isZero(values, off, w) && getBig(masks, off, w) === ones(f.bitwidth))) {
-            match.push({ fieldId: f.id, range: { low: canonicalSlice(values, off, w), high: canonicalSlice(masks, off, w) } });
-          }
-          break;
-        default:
-          break;
-      }
-    }
-    const msg: p4.v1.ITableEntry = { tableId: t.info.id, match, action: { action: actionMessage(this.config!.schema, e.action) } };
-    if (e.priority > 0) msg.priority = e.priority;
-    if (e.controllerMetadata !== 0n) msg.controllerMetadata = e.controllerMetadata;
-    if (e.metadata) msg.metadata = e.metadata;
-    if (e.idleTimeoutNs !== 0n) msg.idleTimeoutNs = e.idleTimeoutNs;
-    if (withCounters && t.info.directCounterId !== 0) {
-      const unit = this.config!.schema.directCounters.get(t.info.directCounterId)?.unit ?? CounterUnit.BOTH;
-      msg.counterData = counterData(unit, e.packets, e.bytes);
-    }
-    if (withHit) msg.timeSinceLastHit = { elapsedNs: this.sinceLastHitNs(e) };
-    return msg;
+    return tableEntryMessage(this.config!.schema, t, e, this.counterUnit(t, withCounters), withHit ? this.sinceLastHitNs(e) : undefined);
   }
 
   /**
@@ -616,18 +579,6 @@ export class Device implements ForwardingState {
 
 function isType(type: number): boolean {
   return type === UpdateType.INSERT || type === UpdateType.MODIFY || type === UpdateType.DELETE;
-}
-
-function actionMessage(schema: Schema, call: ActionCall): p4.v1.IAction {
-  const params = schema.actions.get(call.actionId)?.params ?? [];
-  return { actionId: call.actionId, params: call.params.map((v, i) => ({ paramId: params[i]?.id ?? i + 1, value: canonical(v) })) };
-}
-
-function counterData(unit: CounterUnit, packets: number, bytes: number): p4.v1.ICounterData {
-  const d: p4.v1.ICounterData = {};
-  if (unit === CounterUnit.PACKETS || unit === CounterUnit.BOTH) d.packetCount = BigInt(packets);
-  if (unit === CounterUnit.BYTES || unit === CounterUnit.BOTH) d.byteCount = BigInt(bytes);
-  return d;
 }
 
 /** bmv2 loads its device config as JSON; anything else fails the first phase. */

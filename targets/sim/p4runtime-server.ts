@@ -1,7 +1,7 @@
 // The sim's P4Runtime service (p4.v1.P4Runtime) on grpc-js: RPC-level checks in PI's order
 // (../shared/p4runtime-facts.md §2.1), Writes applied one at a time in arrival order after the
 // acknowledgement-latency knob, per-update errors in grpc-status-details-bin as bmv2 sends
-// them (§2.2), Read in one response (§2.5), the StreamChannel with arbitration (§2.7) and
+// them (§2.2), Read in one response (§2.5) encoded by read-encode.ts, the StreamChannel with arbitration (§2.7) and
 // packet-out. Owns the transport mapping only: state lives in Device, primacy in Arbitration.
 import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs/minimal.js";
@@ -13,6 +13,7 @@ import type { Knobs } from "./knobs.js";
 import { Code, ERROR_SPACE, type P4Status } from "./status.js";
 import { electionId } from "./wire.js";
 import { decodeTableUpdate } from "./update-decode.js";
+import { ReadResponseWriter } from "./read-encode.js";
 
 /** A SetForwardingPipelineConfig request with the raw bytes of its P4Info. */
 interface SetConfigCall {
@@ -92,7 +93,8 @@ const YIELD_EVERY = 100;
 
 export const P4RUNTIME_SERVICE = {
   Write: method("/p4.v1.P4Runtime/Write", false, false, lazyWriteCodec, p4.v1.WriteResponse),
-  Read: method("/p4.v1.P4Runtime/Read", false, true, p4.v1.ReadRequest, p4.v1.ReadResponse),
+  // Answers are ReadResponse bytes written by hand (read-encode.ts), sent as they are.
+  Read: { ...method("/p4.v1.P4Runtime/Read", false, true, p4.v1.ReadRequest, preEncoded), responseSerialize: (b: Uint8Array) => (Buffer.isBuffer(b) ? b : Buffer.from(b)) },
   SetForwardingPipelineConfig: method(
     "/p4.v1.P4Runtime/SetForwardingPipelineConfig",
     false,
@@ -165,7 +167,7 @@ export class P4RuntimeService {
       Capabilities: (_call: grpc.ServerUnaryCall<p4.v1.CapabilitiesRequest, p4.v1.CapabilitiesResponse>, cb: grpc.sendUnaryData<p4.v1.ICapabilitiesResponse>) =>
         cb(null, { p4runtimeApiVersion: "1.3.0" }),
       Write: (call: grpc.ServerUnaryCall<LazyWrite, p4.v1.WriteResponse>, cb: grpc.sendUnaryData<p4.v1.IWriteResponse>) => this.write(call, cb),
-      Read: (call: grpc.ServerWritableStream<p4.v1.ReadRequest, p4.v1.ReadResponse>) => this.read(call),
+      Read: (call: grpc.ServerWritableStream<p4.v1.ReadRequest, Uint8Array>) => this.read(call),
       SetForwardingPipelineConfig: (call: grpc.ServerUnaryCall<SetConfigCall, p4.v1.SetForwardingPipelineConfigResponse>, cb: grpc.sendUnaryData<p4.v1.ISetForwardingPipelineConfigResponse>) =>
         this.setConfig(call, cb),
       GetForwardingPipelineConfig: (call: grpc.ServerUnaryCall<p4.v1.GetForwardingPipelineConfigRequest, Uint8Array>, cb: grpc.sendUnaryData<Uint8Array>) => this.getConfig(call, cb),
@@ -216,14 +218,14 @@ export class P4RuntimeService {
     });
   }
 
-  private read(call: grpc.ServerWritableStream<p4.v1.ReadRequest, p4.v1.ReadResponse>): void {
+  private read(call: grpc.ServerWritableStream<p4.v1.ReadRequest, Uint8Array>): void {
     const { device } = this.host;
     const req = call.request;
     if ((req.deviceId ?? 0n) !== device.deviceId || !device.config) {
       call.emit("error", rpcError({ code: Code.FAILED_PRECONDITION, message: "No forwarding pipeline config set for this device" }));
       return;
     }
-    const out: p4.v1.IEntity[] = [];
+    const out = new ReadResponseWriter(device.config.schema);
     let failure: P4Status | undefined;
     for (const e of req.entities ?? []) {
       const s = device.read(e, out);
@@ -232,7 +234,7 @@ export class P4RuntimeService {
         break;
       }
     }
-    call.write({ entities: out });
+    call.write(out.finish());
     if (failure) call.emit("error", rpcError(failure));
     else call.end();
   }
