@@ -1,8 +1,9 @@
 // One counter poll of N entries, alone: starts the sim (its own process, as ofp4's embedded sim;
 // CPU-profiled into DIR with --prof DIR), inserts N entries of issue 10's kind through the
-// client's batcher, then times R wildcard direct-counter reads: wall, ofp4-side scan CPU
-// (this process) and the sim's CPU. Stops the sim it started, by PID.
-//   node bench/profiles/sim-read.mjs [--build .tmp/cp] [--n 100000] [--reads 3] [--prof DIR]
+// client's batcher, then times R wildcard direct-counter reads (--entity table: table_entry
+// reads with counter_data): wall, ofp4-side scan CPU (this process) and the sim's CPU. Stops
+// the sim it started, by PID.
+//   node bench/profiles/sim-read.mjs [--build .tmp/cp] [--n 100000] [--reads 3] [--prof DIR] [--entity direct|table]
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -19,8 +20,30 @@ const build = path.resolve(root, opt("--build", ".tmp/cp"));
 const N = Number(opt("--n", "100000"));
 const READS = Number(opt("--reads", "3"));
 const prof = opt("--prof", undefined);
+const entity = opt("--entity", "direct");
 const load = (p) => import(pathToFileURL(path.join(build, "dist", p)).href);
 const { P4RuntimeClient, loadP4InfoFile, tableUpdate, scanCounterResponse } = await load("src/p4runtime/index.js");
+
+/** Top-level fields 1 (entities) of a ReadResponse. */
+const countEntities = (buf) => {
+  let n = 0;
+  let pos = 0;
+  const varint = () => {
+    let v = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const b = buf[pos++];
+      v += (b & 0x7f) * shift;
+      if (b < 128) return v;
+    }
+  };
+  while (pos < buf.length) {
+    if (varint() !== 0x0a) throw new Error("not a ReadResponse");
+    const len = varint();
+    pos += len;
+    n++;
+  }
+  return n;
+};
 
 const cpuOf = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -62,10 +85,11 @@ try {
     let n = 0;
     let bytes = 0;
     let responses = 0;
-    for await (const resp of c.readRaw([{ directCounterEntry: { tableEntry: { tableId: table } } }])) {
+    const request = entity === "table" ? { tableEntry: { tableId: table, counterData: {} } } : { directCounterEntry: { tableEntry: { tableId: table } } };
+    for await (const resp of c.readRaw([request])) {
       responses++;
       bytes += resp.length;
-      n += scanCounterResponse(resp, { direct: () => undefined, counter: () => undefined });
+      n += entity === "table" ? countEntities(resp) : scanCounterResponse(resp, { direct: () => undefined, counter: () => undefined });
     }
     const wall = performance.now() - w0;
     const cu = process.cpuUsage(c0);

@@ -383,21 +383,24 @@ export class Device implements ForwardingState {
     if (!found.ok) return found.status;
     if (!isType(type)) return status(Code.INVALID_ARGUMENT, `Invalid update type ${type}`);
     if (type !== UpdateType.MODIFY) return status(Code.INVALID_ARGUMENT, "Direct counter entries can only be modified");
-    if (found.value.entries.length !== 1) return status(Code.INVALID_ARGUMENT, "A direct counter write needs the match of one entry");
-    const e = found.value.entries[0]!;
+    const { table, entries } = found.value;
+    const named = entries === "all" ? [...table.entries()] : entries;
+    if (named.length !== 1) return status(Code.INVALID_ARGUMENT, "A direct counter write needs the match of one entry");
+    const e = named[0]!;
     e.packets = Number(dce.data?.packetCount ?? 0n);
     e.bytes = Number(dce.data?.byteCount ?? 0n);
     return OK;
   }
 
-  private directCounterTarget(dce: p4.v1.IDirectCounterEntry): Checked<{ table: Table; entries: TableEntryState[] }> {
+  /** The entries a DirectCounterEntry names: one, or (no key) every entry of the table. */
+  private directCounterTarget(dce: p4.v1.IDirectCounterEntry): Checked<{ table: Table; entries: readonly TableEntryState[] | "all" }> {
     const te = dce.tableEntry;
     if (!te) return bad(Code.INVALID_ARGUMENT, "DirectCounterEntry without a table_entry");
     if ((te.tableId ?? 0) === 0) return bad(Code.UNIMPLEMENTED, "DirectCounterEntry over all tables is not supported");
     const table = this.tables.get(te.tableId ?? 0);
     if (!table) return bad(Code.INVALID_ARGUMENT, `Invalid P4 id ${te.tableId ?? 0}: no such table`);
     if (table.info.directCounterId === 0) return bad(Code.INVALID_ARGUMENT, `Table '${table.info.name}' has no direct counter`);
-    if ((te.match ?? []).length === 0 && !te.isDefaultAction && (te.priority ?? 0) === 0) return good({ table, entries: [...table.entries()] });
+    if ((te.match ?? []).length === 0 && !te.isDefaultAction && (te.priority ?? 0) === 0) return good({ table, entries: "all" });
     const match = checkMatch(table.info, te);
     if (!match.ok) return bad(match.status.code, match.status.message);
     const e = table.find(match.value);
@@ -421,7 +424,8 @@ export class Device implements ForwardingState {
       const found = this.directCounterTarget(entity.directCounterEntry);
       if (!found.ok) return found.status;
       const unit = schema.directCounters.get(found.value.table.info.directCounterId)!.unit;
-      for (const e of found.value.entries) out.directCounter(found.value.table, e, unit);
+      const { table, entries } = found.value;
+      for (const e of entries === "all" ? table.entries() : entries) out.directCounter(table, e, unit);
       return OK;
     }
     if (entity.packetReplicationEngineEntry) {

@@ -1,8 +1,9 @@
 // The sim's P4Runtime service (p4.v1.P4Runtime) on grpc-js: RPC-level checks in PI's order
 // (../shared/p4runtime-facts.md §2.1), Writes applied one at a time in arrival order after the
 // acknowledgement-latency knob, per-update errors in grpc-status-details-bin as bmv2 sends
-// them (§2.2), Read in one response (§2.5) encoded by read-encode.ts, the StreamChannel with arbitration (§2.7) and
-// packet-out. Owns the transport mapping only: state lives in Device, primacy in Arbitration.
+// them (§2.2), Read in one response (§2.5, its bytes written by read-encode.ts), the
+// StreamChannel with arbitration (§2.7) and packet-out. Owns the transport mapping only: state
+// lives in Device, primacy in Arbitration.
 import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs/minimal.js";
 import { google, p4 } from "../../src/generated/proto.js";

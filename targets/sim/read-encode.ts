@@ -215,6 +215,8 @@ export class ReadResponseWriter implements ReadSink {
   private pos = 0;
   /** Encoded TableAction (with its tag) of each action call met in this Read. */
   private readonly actions = new Map<ActionCall, Uint8Array>();
+  private lastGroup: MaskGroup | undefined;
+  private lastPlan: readonly FieldPlan[] = [];
 
   constructor(private readonly schema: Schema) {}
 
@@ -274,7 +276,12 @@ export class ReadResponseWriter implements ReadSink {
   // ---- pieces ----
 
   private match(t: Table, e: TableEntryState): void {
-    const plan = planOf(t, e.group);
+    // Entries come group by group: the last group's plan is usually the one.
+    if (e.group !== this.lastGroup) {
+      this.lastGroup = e.group;
+      this.lastPlan = planOf(t, e.group);
+    }
+    const plan = this.lastPlan;
     const key = e.key;
     for (let i = 0; i < plan.length; i++) {
       const f = plan[i]!;
@@ -406,17 +413,34 @@ export class ReadResponseWriter implements ReadSink {
   }
 
   private bytesField(tag: number, bytes: Uint8Array): void {
-    this.ensure(bytes.length + 6);
+    const n = bytes.length;
+    this.ensure(n + 6);
     this.buf[this.pos++] = tag;
-    this.varint(bytes.length);
+    this.varint(n);
+    // A byte loop for short values (masks, params), where set() costs more than the copy.
+    if (n < 32) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) b[p++] = bytes[i]!;
+      this.pos = p;
+      return;
+    }
     this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    this.pos += n;
   }
 
   private raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
+    const n = bytes.length;
+    this.ensure(n);
+    if (n < 32) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) b[p++] = bytes[i]!;
+      this.pos = p;
+      return;
+    }
     this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    this.pos += n;
   }
 
   /** Writes `tag` and a one-byte length slot; returns the slot's position for end(). */
