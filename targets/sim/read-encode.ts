@@ -149,7 +149,6 @@ const TAG = {
 
 /** How one match field of a mask group is written. */
 interface FieldPlan {
-  readonly id: number;
   readonly kind: MatchKind;
   readonly width: number;
   /** Where the field's value starts in an entry's key, or -1 when the key leaves it out (all zero). */
@@ -158,13 +157,22 @@ interface FieldPlan {
   readonly always: boolean;
   /** RANGE whose high bound is the field's all-ones: left out when the low bound is 0 too. */
   readonly fullHigh: boolean;
-  /** The mask (TERNARY) or high bound (RANGE), canonical; LPM's prefix length. */
-  readonly second: Uint8Array;
-  readonly prefixLen: number;
+  /** FieldMatch's field_id (tag and value), then the tag of its match kind. */
+  readonly head: Uint8Array;
+  /** What follows the value in the kind's message: the mask (TERNARY), high bound (RANGE) or prefix_len (LPM). */
+  readonly tail: Uint8Array;
 }
 
 /** Per mask group (its masks never change): how each field is written, P4Info order. */
 const plans = new WeakMap<MaskGroup, readonly FieldPlan[]>();
+
+const KIND_TAG: ReadonlyMap<MatchKind, number> = new Map([
+  [MatchKind.EXACT, TAG.exact],
+  [MatchKind.TERNARY, TAG.ternary],
+  [MatchKind.LPM, TAG.lpm],
+  [MatchKind.RANGE, TAG.range],
+  [MatchKind.OPTIONAL, TAG.optional],
+]);
 
 function planOf(t: Table, g: MaskGroup): readonly FieldPlan[] {
   let plan = plans.get(g);
@@ -180,16 +188,24 @@ function planOf(t: Table, g: MaskGroup): readonly FieldPlan[] {
     const off = offsets[f.index]!;
     const w = widths[f.index]!;
     const masked = !isZero(g.masks, off, w);
-    const withMask = f.kind === MatchKind.TERNARY || f.kind === MatchKind.RANGE;
+    const head = f.id !== 0 ? [TAG.fieldId, ...varintBytes(f.id)] : [];
+    head.push(KIND_TAG.get(f.kind) ?? 0);
+    let tail: number[] = [];
+    if (f.kind === MatchKind.TERNARY || f.kind === MatchKind.RANGE) {
+      const second = canonicalSlice(g.masks, off, w);
+      tail = [TAG.second, ...varintBytes(second.length), ...second];
+    } else if (f.kind === MatchKind.LPM) {
+      const len = popcountBytes(g.masks, off, w);
+      if (len !== 0) tail = [TAG.prefixLen, ...varintBytes(len)];
+    }
     return {
-      id: f.id,
       kind: f.kind,
       width: w,
       keyPos: keyPosAt.get(off) ?? -1,
       always: f.kind === MatchKind.EXACT || (masked && (f.kind === MatchKind.TERNARY || f.kind === MatchKind.LPM || f.kind === MatchKind.OPTIONAL)),
       fullHigh: f.kind === MatchKind.RANGE && getBig(g.masks, off, w) === ones(f.bitwidth),
-      second: withMask ? canonicalSlice(g.masks, off, w) : new Uint8Array(),
-      prefixLen: f.kind === MatchKind.LPM ? popcountBytes(g.masks, off, w) : 0,
+      head: Uint8Array.from(head),
+      tail: Uint8Array.from(tail),
     };
   });
   plans.set(g, plan);
@@ -204,6 +220,27 @@ function varintSize(v: number): number {
     n++;
   }
   return n;
+}
+
+/** The varint of a non-negative integer below 2^32. */
+function varintBytes(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 128) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return out;
+}
+
+/** Writes the varint of a non-negative integer below 2^32 at `p`; returns the position after it. */
+function putVarint(b: Buffer, p: number, v: number): number {
+  while (v >= 128) {
+    b[p++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  b[p++] = v;
+  return p;
 }
 
 /**
@@ -275,6 +312,7 @@ export class ReadResponseWriter implements ReadSink {
 
   // ---- pieces ----
 
+  /** The entry's FieldMatches: each one's size is known before it is written (no length slots). */
   private match(t: Table, e: TableEntryState): void {
     // Entries come group by group: the last group's plan is usually the one.
     if (e.group !== this.lastGroup) {
@@ -288,55 +326,27 @@ export class ReadResponseWriter implements ReadSink {
       if (f.kind === MatchKind.RANGE) {
         if (f.fullHigh && (f.keyPos < 0 || keyIsZero(key, f.keyPos, f.width))) continue;
       } else if (!f.always) continue;
-      const at = this.begin(TAG.match);
-      if (f.id !== 0) this.tag(TAG.fieldId).varint(f.id);
-      switch (f.kind) {
-        case MatchKind.EXACT:
-        case MatchKind.OPTIONAL: {
-          const m = this.begin(f.kind === MatchKind.EXACT ? TAG.exact : TAG.optional);
-          this.keyValue(key, f.keyPos, f.width);
-          this.end(m);
-          break;
-        }
-        case MatchKind.LPM: {
-          const m = this.begin(TAG.lpm);
-          this.keyValue(key, f.keyPos, f.width);
-          if (f.prefixLen !== 0) this.tag(TAG.prefixLen).varint(f.prefixLen);
-          this.end(m);
-          break;
-        }
-        default: {
-          const m = this.begin(f.kind === MatchKind.TERNARY ? TAG.ternary : TAG.range);
-          this.keyValue(key, f.keyPos, f.width);
-          this.bytesField(TAG.second, f.second);
-          this.end(m);
-          break;
-        }
-      }
-      this.end(at);
+      // The canonical value: the key's chars [from, end) without leading zeros (one 0 for zero).
+      let from = f.keyPos;
+      const end = f.keyPos + f.width;
+      if (from >= 0) while (from < end - 1 && key.charCodeAt(from) === 0) from++;
+      const n = from >= 0 ? end - from : 1;
+      const { head, tail } = f;
+      const kindBody = 1 + varintSize(n) + n + tail.length;
+      const body = head.length + varintSize(kindBody) + kindBody;
+      this.ensure(1 + varintSize(body) + body);
+      const b = this.buf;
+      b[this.pos] = TAG.match;
+      let p = putVarint(b, this.pos + 1, body);
+      for (let k = 0; k < head.length; k++) b[p++] = head[k]!;
+      p = putVarint(b, p, kindBody);
+      b[p++] = TAG.first;
+      p = putVarint(b, p, n);
+      if (from >= 0) for (let k = from; k < end; k++) b[p++] = key.charCodeAt(k);
+      else b[p++] = 0;
+      for (let k = 0; k < tail.length; k++) b[p++] = tail[k]!;
+      this.pos = p;
     }
-  }
-
-  /** Bytes field 1: the canonical form of the `w` key chars at `pos` (-1: a zero value). */
-  private keyValue(key: string, pos: number, w: number): void {
-    if (pos < 0) {
-      this.ensure(3);
-      this.buf[this.pos++] = TAG.first;
-      this.buf[this.pos++] = 1;
-      this.buf[this.pos++] = 0;
-      return;
-    }
-    let i = pos;
-    const end = pos + w;
-    while (i < end - 1 && key.charCodeAt(i) === 0) i++;
-    const n = end - i;
-    this.ensure(n + 6);
-    const b = this.buf;
-    b[this.pos++] = TAG.first;
-    this.varint(n);
-    let p = this.pos;
-    for (; i < end; i++) b[p++] = key.charCodeAt(i);
-    this.pos = p;
   }
 
   private counterData(tag: number, unit: CounterUnit, packets: number, bytes: number): void {
