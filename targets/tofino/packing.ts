@@ -74,6 +74,10 @@ export async function loadTofinoArtifacts(dir: string, programName: string): Pro
       throw new Error(`tofino pipeline: cannot read ${join(dir, name)}: ${(err as Error).message}`, { cause: err });
     }
   };
-  const [binary, context, bfrtInfo] = await Promise.all([read("tofino.bin"), read("context.json"), read("bf-rt.json")]);
+  // Read together, reported in a fixed order: the first missing file of the list is the one named.
+  const got = await Promise.allSettled([read("tofino.bin"), read("context.json"), read("bf-rt.json")]);
+  const failed = got.find((g): g is PromiseRejectedResult => g.status === "rejected");
+  if (failed) throw failed.reason;
+  const [binary, context, bfrtInfo] = got.map((g) => (g as PromiseFulfilledResult<Uint8Array>).value) as [Uint8Array, Uint8Array, Uint8Array];
   return { programName, binary, context, bfrtInfo };
 }
