@@ -74,6 +74,7 @@ import {
   type p4,
 } from "../p4runtime/index.js";
 import { CounterPoller } from "./counters.js";
+import { ternaryMatchOfKey } from "./delete-key.js";
 import { logP4Error, originOf, type ErrorOrigin } from "./error-log.js";
 import { decodeEntryMetadata, encodeEntryMetadata } from "./group-record.js";
 import { isDataPortNumber, loadMapping, type OffloadMapping, type TableMap } from "./mapping.js";
@@ -166,8 +167,8 @@ interface EntryState {
   readonly table: TableMap;
   /**
    * The target holds this rule's entry as the rule says (acknowledged). The entry itself is
-   * not kept: it is rebuilt from the rule when needed (reconciliation, DELETE), which keeps
-   * memory per rule small.
+   * not kept: it is rebuilt from the rule when needed (reconciliation), and a DELETE reads its
+   * match back from `key` (delete-key.ts), which keeps memory per rule small.
    */
   installed: boolean;
   /** The multicast group the installed entry sends to. */
@@ -180,7 +181,10 @@ interface EntryState {
   rawBytes: bigint;
   lastUsed: number | undefined;
   busy: boolean;
-  /** The OpenFlow request of the operation in flight (for the log line of a P4Runtime error). */
+  /**
+   * The OpenFlow request of the operation in flight (for the log line of a P4Runtime error);
+   * undefined once it completed (not kept per rule).
+   */
   origin: ErrorOrigin | undefined;
 }
 
@@ -762,6 +766,7 @@ export class OffloadProvider implements Provider {
 
     const rollback = (error: OfError): void => {
       st.busy = false;
+      st.origin = undefined;
       this.#unindex(st);
       if (group) this.#releaseGroup(group.id);
       if (victim) this.#index(victim);
@@ -774,6 +779,7 @@ export class OffloadProvider implements Provider {
       st.installed = true;
       st.installedGroup = group;
       st.busy = false;
+      st.origin = undefined;
       if (op.resetCounts) {
         // A poll may have read the replaced entry's counter before the reset landed.
         st.packets = st.bytes = st.rawPackets = st.rawBytes = 0n;
@@ -818,6 +824,7 @@ export class OffloadProvider implements Provider {
       st.installed = true;
       st.installedGroup = group;
       st.busy = false;
+      st.origin = undefined;
       if (op.resetCounts) {
         st.packets = 0n;
         st.bytes = 0n;
@@ -830,6 +837,7 @@ export class OffloadProvider implements Provider {
     };
     const rollback = (error: OfError): void => {
       st.busy = false;
+      st.origin = undefined;
       st.packets = saved.packets;
       st.bytes = saved.bytes;
       st.rawPackets = saved.rawPackets;
@@ -851,9 +859,7 @@ export class OffloadProvider implements Provider {
       return undefined;
     }
     st.busy = true;
-    const key = translateMatch(this.mapping, st.table, op.rule.match, this.#ctx);
-    if (!key.ok) throw new Error(`bug: the match of an installed rule no longer translates: ${key.error.message}`);
-    const del: p4.v1.ITableEntry = { tableId: st.table.p4.id, match: key.value, priority: op.rule.priority + this.mapping.priorityOffset };
+    const del: p4.v1.ITableEntry = { tableId: st.table.p4.id, match: this.#deleteMatch(st), priority: op.rule.priority + this.mapping.priorityOffset };
     const origin = originOf(op, op.reason !== 0 ? "expiry" : "ofp4");
     this.#submit({ type: 3, entity: { tableEntry: del } }, (s) => {
       // DELETE never fails: the target is out of sync; reconciliation removes the leftover.
@@ -867,6 +873,15 @@ export class OffloadProvider implements Provider {
       op.complete();
     }, st.key, origin);
     return undefined;
+  }
+
+  /** The match a DELETE of the rule's entry names: read from its key (no translation), else translated. */
+  #deleteMatch(st: EntryState): p4.v1.IFieldMatch[] {
+    const fromKey = ternaryMatchOfKey(st.key);
+    if (fromKey) return fromKey;
+    const key = translateMatch(this.mapping, st.table, st.rule.match, this.#ctx);
+    if (!key.ok) throw new Error(`bug: the match of an installed rule no longer translates: ${key.error.message}`);
+    return key.value;
   }
 
   flush(): void {
