@@ -45,7 +45,7 @@ import { OFPP, type Action, type Instructions } from "../openflow/actions.js";
 import { ofError, type OfError } from "../openflow/errors.js";
 import { OxmField, type Match } from "../openflow/match.js";
 import { OFPPF, OFPPR, OFPPS, OFPR, type PortDesc } from "../openflow/messages.js";
-import type { GroupDesc, GroupFeatures, GroupMod, PortStats } from "../openflow/multipart-types.js";
+import { portStatsOf, type GroupDesc, type GroupFeatures, type GroupMod, type PortStats } from "../openflow/multipart-types.js";
 import { describeTable } from "../openflow/table-features.js";
 import type { Operation } from "../ofproto/operation.js";
 import {
@@ -1063,26 +1063,7 @@ export class OffloadProvider implements Provider {
   portStats(portNo: number): readonly PortStats[] {
     return this.#ports
       .filter((p) => portNo === OFPP.ANY || p === portNo)
-      .map((p) => {
-        const c = this.#poller?.ports.get(p);
-        return {
-          portNo: p,
-          rxPackets: c?.rxPackets ?? 0n,
-          txPackets: c?.txPackets ?? 0n,
-          rxBytes: c?.rxBytes ?? 0n,
-          txBytes: c?.txBytes ?? 0n,
-          rxDropped: 0n,
-          txDropped: 0n,
-          rxErrors: 0n,
-          txErrors: 0n,
-          rxFrameErr: 0n,
-          rxOverErr: 0n,
-          rxCrcErr: 0n,
-          collisions: 0n,
-          durationSec: 0,
-          durationNsec: 0,
-        };
-      });
+      .map((p) => portStatsOf(p, this.#poller?.ports.get(p)));
   }
 
   #packetIn(pin: p4.v1.PacketIn): void {

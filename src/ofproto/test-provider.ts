@@ -8,7 +8,7 @@ import { OFPP } from "../openflow/actions.js";
 import type { OfError } from "../openflow/errors.js";
 import { OFPPF, OFPPS, type PortDesc } from "../openflow/messages.js";
 import { OxmField } from "../openflow/match.js";
-import type { GroupMod, PortStats, TableFeatures } from "../openflow/multipart-types.js";
+import { portStatsOf, type GroupMod, type PortStats, type TableFeatures } from "../openflow/multipart-types.js";
 import { describeTable } from "../openflow/table-features.js";
 import type { Operation, OperationType } from "./operation.js";
 import type {
@@ -227,23 +227,7 @@ export class ScriptedProvider implements Provider {
   portStats(portNo: number): readonly PortStats[] {
     return this.#ports
       .filter((p) => portNo === OFPP.ANY || p.portNo === portNo)
-      .map((p) => ({
-        portNo: p.portNo,
-        rxPackets: 0n,
-        txPackets: 0n,
-        rxBytes: 0n,
-        txBytes: 0n,
-        rxDropped: 0n,
-        txDropped: 0n,
-        rxErrors: 0n,
-        txErrors: 0n,
-        rxFrameErr: 0n,
-        rxOverErr: 0n,
-        rxCrcErr: 0n,
-        collisions: 0n,
-        durationSec: 0,
-        durationNsec: 0,
-      }));
+      .map((p) => portStatsOf(p.portNo));
   }
 
   flush(): void {

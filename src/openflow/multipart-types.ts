@@ -162,6 +162,35 @@ export interface PortStats {
   readonly durationNsec: number;
 }
 
+/** The counts a port keeps: packets and bytes each way. */
+export interface PortCounts {
+  readonly rxPackets: bigint;
+  readonly txPackets: bigint;
+  readonly rxBytes: bigint;
+  readonly txBytes: bigint;
+}
+
+/** Port stats with the given counts (zero when absent); the counters ofp4 has no source for are zero. */
+export function portStatsOf(portNo: number, counts?: PortCounts): PortStats {
+  return {
+    portNo,
+    rxPackets: counts?.rxPackets ?? 0n,
+    txPackets: counts?.txPackets ?? 0n,
+    rxBytes: counts?.rxBytes ?? 0n,
+    txBytes: counts?.txBytes ?? 0n,
+    rxDropped: 0n,
+    txDropped: 0n,
+    rxErrors: 0n,
+    txErrors: 0n,
+    rxFrameErr: 0n,
+    rxOverErr: 0n,
+    rxCrcErr: 0n,
+    collisions: 0n,
+    durationSec: 0,
+    durationNsec: 0,
+  };
+}
+
 export interface QueueStats {
   readonly portNo: number;
   readonly queueId: number;
