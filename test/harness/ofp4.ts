@@ -80,6 +80,14 @@ function alive(pid: number): boolean {
   }
 }
 
+/** `ofp4 start --target bmv2` on a bmv2 the test started (device 0, its dataplane service, 4 ports). */
+export function startOfp4OnBmv2(
+  bmv2: { readonly p4runtimeAddress: string; readonly dataplaneAddress: string },
+  options: Omit<Ofp4StartOptions, "target"> = {},
+): Promise<Ofp4Process> {
+  return startOfp4({ ports: 4, ...options, target: { kind: "bmv2", p4runtime: bmv2.p4runtimeAddress, dataplane: bmv2.dataplaneAddress, deviceId: 0 } });
+}
+
 export async function startOfp4(options: Ofp4StartOptions = {}): Promise<Ofp4Process> {
   ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), "ofp4-e2e-"));

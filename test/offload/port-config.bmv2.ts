@@ -12,7 +12,7 @@ import { OFPPC } from "../../src/openflow/messages.js";
 import { loadP4InfoFile, P4RuntimeClient } from "../../src/p4runtime/index.js";
 import { Tap, udpFrame } from "../e2e/bmv2/dataplane.js";
 import { ofctl } from "../e2e/util.js";
-import { startOfp4, type Ofp4Process } from "../harness/ofp4.js";
+import { startOfp4OnBmv2, type Ofp4Process } from "../harness/ofp4.js";
 import { Bmv2Process } from "../setup/bmv2-process.js";
 
 const mapping = loadMapping("p4/ofp4.mapping.json", loadP4InfoFile("p4/ofp4.p4info.txtpb"));
@@ -24,7 +24,7 @@ let dp: Tap;
 let T: string;
 
 async function startSwitch(): Promise<Ofp4Process> {
-  return startOfp4({ ports: 4, target: { kind: "bmv2", p4runtime: bmv2.p4runtimeAddress, dataplane: bmv2.dataplaneAddress, deviceId: 0 } });
+  return startOfp4OnBmv2(bmv2);
 }
 
 beforeAll(async () => {

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMapping } from "../../../src/offload/mapping.js";
 import { bytesToBigint, loadP4InfoFile, P4RuntimeClient, type p4 } from "../../../src/p4runtime/index.js";
-import { startOfp4, type Ofp4Process } from "../../harness/ofp4.js";
+import { startOfp4OnBmv2, type Ofp4Process } from "../../harness/ofp4.js";
 import { Bmv2Process } from "../../setup/bmv2-process.js";
 import { OfClient, type OfMsg } from "../ofclient.js";
 import { ofctl, start } from "../util.js";
@@ -34,7 +34,7 @@ let dp: Tap;
 let T: string;
 
 async function startSwitch(): Promise<Ofp4Process> {
-  return startOfp4({ ports: 4, target: { kind: "bmv2", p4runtime: bmv2.p4runtimeAddress, dataplane: bmv2.dataplaneAddress, deviceId: 0 } });
+  return startOfp4OnBmv2(bmv2);
 }
 
 beforeAll(async () => {

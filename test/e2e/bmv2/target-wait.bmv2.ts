@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startOfp4, type Ofp4Process } from "../../harness/ofp4.js";
+import { startOfp4OnBmv2, type Ofp4Process } from "../../harness/ofp4.js";
 import { Bmv2Process } from "../../setup/bmv2-process.js";
 import { ofctl } from "../util.js";
 
@@ -22,11 +22,7 @@ beforeAll(async () => {
   bmv2 = await Bmv2Process.start({ deviceId: 0, cpuPort: 255 });
   const config = join(dir, "ofp4.yaml");
   writeFileSync(config, "switches:\n  - name: br0\n    target_wait_ms: 1500\n");
-  ofp4 = await startOfp4({
-    ports: 4,
-    target: { kind: "bmv2", p4runtime: bmv2.p4runtimeAddress, dataplane: bmv2.dataplaneAddress, deviceId: 0 },
-    extra: ["--config", config],
-  });
+  ofp4 = await startOfp4OnBmv2(bmv2, { extra: ["--config", config] });
 }, 60_000);
 
 afterAll(async () => {
