@@ -2,9 +2,10 @@
 // once (a microtask later): flow_mods to barrier per second, one barrier per flow (what
 // `ovs-ofctl add-flows` does) and pipelined with one barrier at the end, for several
 // pending-group bounds; then memory per rule with 1,000,000 rules in table 0.
-// It measures the core only (no codec, no sockets, no P4Runtime). Run it on built JS:
-//   npx tsc -p tsconfig.build.json --outDir /tmp/ofp4-build
-//   node --expose-gc bench/ofproto.mjs /tmp/ofp4-build [flows=100000] [rules=1000000]
+// It measures the core only (no codec, no sockets, no P4Runtime). Run it on built JS, tests
+// included (the scripted provider is a test double, in test/ofproto/scripted-provider.ts):
+//   npx tsc -p tsconfig.json --outDir .tmp/full && cp -r src/generated .tmp/full/src/
+//   node --expose-gc bench/ofproto.mjs .tmp/full [flows=100000] [rules=1000000]
 
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -16,7 +17,7 @@ const RULES = Number(process.argv[4] ?? 1_000_000);
 const load = (p) => import(pathToFileURL(path.join(build, p)).href);
 
 const { Ofproto } = await load("src/ofproto/ofproto.js");
-const { ScriptedProvider } = await load("src/ofproto/test-provider.js");
+const { ScriptedProvider } = await load("test/ofproto/scripted-provider.js");
 
 const NO_INSTRUCTIONS = {
   applyActions: [{ type: "output", port: 2, maxLen: 0 }],

@@ -7,6 +7,7 @@
 // requests never reach the core and are answered even while a connection is blocked.
 
 import type { OfError } from "../openflow/errors.js";
+import type { Result } from "../openflow/result.js";
 import type { OfMessage } from "../openflow/messages.js";
 import type { Match } from "../openflow/match.js";
 
@@ -56,8 +57,8 @@ export interface OfConnView {
   sendError(error: OfError, request: Request): void;
   /** True while the send queue is above its high-water mark: stats replies should wait. */
   readonly congested: boolean;
-  /** Takes a packet buffered for packet_in by buffer id (once); undefined if unknown or used. */
-  takeBuffer(bufferId: number): BufferedPacket | OfError;
+  /** Takes a packet buffered for packet_in by buffer id (once); the OfError when unknown or used. */
+  takeBuffer(bufferId: number): Result<BufferedPacket>;
 }
 
 export interface BufferedPacket {

@@ -8,6 +8,7 @@
 
 import type { Duplex } from "node:stream";
 import { ofError, type OfError } from "../openflow/errors.js";
+import type { Result } from "../openflow/result.js";
 import type { DecodedMessage, OfMessage } from "../openflow/messages.js";
 import { wantsAsync, defaultAsyncConfig, type AsyncKind } from "./async-config.js";
 import type {
@@ -212,7 +213,7 @@ export class OfConn implements OfConnView {
     this.sendQueue.push(wire.encodeError(this.version, request.xid, error, request.raw), "reply");
   }
 
-  takeBuffer(bufferId: number): BufferedPacket | OfError {
+  takeBuffer(bufferId: number): Result<BufferedPacket> {
     return this.buffers.take(bufferId);
   }
 

@@ -4,7 +4,8 @@
 // is told apart; each packet can be taken once. A slot is reused only when empty or older
 // than `overwriteMs`; otherwise the packet is not buffered (OFP_NO_BUFFER).
 
-import { ofError, type OfError } from "../openflow/errors.js";
+import { ofError } from "../openflow/errors.js";
+import { fail, ok, type Result } from "../openflow/result.js";
 import type { BufferedPacket } from "./endpoint.js";
 
 /** buffer_id meaning "not buffered" (OpenFlow 1.0 and 1.3). */
@@ -71,19 +72,19 @@ export class PacketBuffers {
    * Takes the packet of `bufferId` (once). BAD_REQUEST_BUFFER_EMPTY if it was already taken,
    * BAD_REQUEST_BUFFER_UNKNOWN if the id was never given out or its slot was reused.
    */
-  take(bufferId: number): BufferedPacket | OfError {
+  take(bufferId: number): Result<BufferedPacket> {
     const index = bufferId & ((1 << SLOT_BITS) - 1);
     const generation = bufferId >>> SLOT_BITS;
     const slot = this.slots[index];
     if (slot === undefined || bufferId === OFP_NO_BUFFER || slot.generation !== generation || generation === 0) {
-      return ofError("BAD_REQUEST_BUFFER_UNKNOWN", `buffer id 0x${(bufferId >>> 0).toString(16)} is unknown`);
+      return fail(ofError("BAD_REQUEST_BUFFER_UNKNOWN", `buffer id 0x${(bufferId >>> 0).toString(16)} is unknown`));
     }
     const packet = slot.packet;
     if (packet === undefined) {
-      return ofError("BAD_REQUEST_BUFFER_EMPTY", `buffer id 0x${(bufferId >>> 0).toString(16)} was already used`);
+      return fail(ofError("BAD_REQUEST_BUFFER_EMPTY", `buffer id 0x${(bufferId >>> 0).toString(16)} was already used`));
     }
     slot.packet = undefined;
-    return packet;
+    return ok(packet);
   }
 
   /** Packets currently held. */

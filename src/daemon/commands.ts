@@ -5,7 +5,7 @@
 
 import { formatFlow, formatMatch } from "../openflow/match-format.js";
 import { UNKNOWN_COUNT } from "../openflow/multipart-types.js";
-import type { DataplaneTap } from "./dataplane-tap.js";
+import type { DataplaneTap } from "../../targets/bmv2/dataplane-tap.js";
 import type { RunningSwitch } from "./switch.js";
 
 export interface SwitchEntry {

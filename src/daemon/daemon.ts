@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { AdminServer } from "./admin.js";
 import type { SwitchEntry } from "./commands.js";
 import type { DaemonConfig, SwitchConfig } from "./config.js";
-import { DataplaneTap } from "./dataplane-tap.js";
+import { DataplaneTap } from "../../targets/bmv2/dataplane-tap.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { pipelineFiles } from "./pipeline.js";

@@ -1,14 +1,14 @@
 // One switch of the daemon: its pipeline files (pipeline.ts) and its target (target.ts, which
-// alone knows sim, bmv2 and tofino apart), the offload provider, the ofproto core, the connection manager with its
-// listeners and active controllers, and the recovered rules adopted back into the core after an
-// ofp4 restart. Promises either a running switch or one Error whose message is a single line
+// alone knows sim, bmv2 and tofino apart), the offload provider, the ofproto core (which adopts
+// what the provider recovered after an ofp4 restart), the connection manager with its
+// listeners and active controllers. Promises either a running switch or one Error whose message is a single line
 // naming the address or file at fault, with everything it had started stopped again.
 
 import { readFile } from "node:fs/promises";
 import { ConnManager, type Listener, type TlsSettings } from "../connmgr/index.js";
-import { FreshStatsEndpoint, OffloadProvider } from "../offload/index.js";
+import { DataplanePorts } from "../../targets/bmv2/dataplane-ports.js";
+import { OffloadProvider } from "../offload/index.js";
 import { Ofproto } from "../ofproto/ofproto.js";
-import { Rule } from "../ofproto/rule.js";
 import type { SwitchConfig, TlsConfig } from "./config.js";
 import type { EmbeddedSim } from "./embedded-sim.js";
 import type { Logger } from "./log.js";
@@ -81,14 +81,21 @@ export async function startSwitch(given: SwitchConfig, log: Logger, checked?: Pi
     // The ports the target gave (a Tofino port map) are the switch's from here on.
     const config: SwitchConfig = target.ports === given.ports ? given : { ...given, ports: target.ports };
 
+    let deviceConfig: Uint8Array;
+    try {
+      deviceConfig = await readFile(target.deviceConfigPath);
+    } catch {
+      throw new Error(`cannot read the device config ${target.deviceConfigPath}`);
+    }
     const provider = new OffloadProvider({
       p4runtimeAddress,
       deviceId: config.deviceId,
       electionId: config.electionId,
       role: config.role,
-      p4infoPath: files.p4infoPath,
-      deviceConfigPath: target.deviceConfigPath,
-      mappingPath: files.mappingPath,
+      p4info: files.p4info,
+      mapping: files.mapping,
+      deviceConfig,
+      quirks: target.quirks,
       ports: config.ports,
       counterPollIntervalMs: config.counterPollIntervalMs,
       writeMaxUpdates: config.writeMaxUpdates,
@@ -98,13 +105,14 @@ export async function startSwitch(given: SwitchConfig, log: Logger, checked?: Pi
       targetName: config.target,
       log: slog,
       ...(config.datapathId !== undefined ? { datapathId: config.datapathId } : {}),
-      ...(dataplaneAddress !== undefined ? { dataplaneAddress } : {}),
+      ...(dataplaneAddress !== undefined ? { portControl: new DataplanePorts(dataplaneAddress, config.deviceId) } : {}),
     });
     let sw: Ofproto;
     try {
       sw = await Ofproto.create(provider, {
         maxPendingGroups: config.maxPendingGroups,
         failMode: config.failMode,
+        statsMaxAgeMs: config.counterPollIntervalMs,
         dpDesc: `ofp4 ${config.name}`,
         log: { info: (m) => slog.info(m), warn: (m) => slog.warn(m) },
       });
@@ -112,10 +120,8 @@ export async function startSwitch(given: SwitchConfig, log: Logger, checked?: Pi
       throw new Error(constructFailure(p4runtimeAddress, config.deviceId, config.deviceConfig ?? target.deviceConfigPath, e), { cause: e });
     }
     cleanup.push(() => sw.close());
-    adoptRecovered(sw, provider, slog);
 
-    const endpoint = new FreshStatsEndpoint(sw, provider, () => mgr.wake(), config.counterPollIntervalMs);
-    const mgr: ConnManager = new ConnManager(endpoint, { logger: slog });
+    const mgr: ConnManager = new ConnManager(sw, { logger: slog });
     sw.attach(mgr);
     cleanup.push(() => mgr.close());
     const listeners: Listener[] = [];
@@ -154,21 +160,4 @@ export async function startSwitch(given: SwitchConfig, log: Logger, checked?: Pi
     await undo();
     throw e;
   }
-}
-
-/** Rules found on the target (an ofp4 restart) become rules of the core again. */
-function adoptRecovered(sw: Ofproto, provider: OffloadProvider, log: Logger): void {
-  // The OpenFlow 1.3 groups rebuilt from the entries' metadata go back first: their users need them.
-  for (const g of provider.recoveredGroups()) if (!sw.groups.has(g.groupId)) sw.groups.set(g.groupId, { desc: g, created: sw.now() });
-  const recovered = provider.recoveredRules();
-  if (recovered.length === 0) return;
-  const group = sw.newGroup(undefined, undefined);
-  let adopted = 0;
-  for (const r of recovered) {
-    const error = sw.startAdd(group, new Rule({ ...r }, sw.now()), false);
-    if (error === undefined) adopted++;
-    else log.warn({ table: r.tableId, priority: r.priority, error: error.name }, "a rule found on the target was not adopted");
-  }
-  sw.submit(group);
-  log.info({ adopted }, "rules found on the target adopted");
 }

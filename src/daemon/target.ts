@@ -6,6 +6,7 @@
 // address or file.
 
 import { bmv2Target } from "../../targets/bmv2/target.js";
+import { BMV2_QUIRKS, SPEC_QUIRKS, type TargetQuirks } from "../offload/index.js";
 import { tofinoTarget } from "../../targets/tofino/target.js";
 import type { PortConfig, SwitchConfig, TargetKind } from "./config.js";
 import { EmbeddedSim } from "./embedded-sim.js";
@@ -23,6 +24,8 @@ export interface RunningTarget {
   readonly ports: readonly PortConfig[];
   /** The embedded sim, for target sim. */
   readonly sim: EmbeddedSim | undefined;
+  /** How the target departs from the P4Runtime specification (bmv2 and the sim alike; Stratum as specified). */
+  readonly quirks: TargetQuirks;
   /** Stops what starting the target started (the sim, temporary files). */
   stop(): Promise<void>;
 }
@@ -45,7 +48,7 @@ export async function startTarget(config: SwitchConfig, files: PipelineFiles, lo
         cpuPort: files.mapping.cpuPort,
         dropPort: files.mapping.dropPort,
       });
-      return { ...t, ports: config.ports, sim: undefined, stop: () => Promise.resolve() };
+      return { ...t, ports: config.ports, sim: undefined, quirks: BMV2_QUIRKS, stop: () => Promise.resolve() };
     }
     case "tofino": {
       const t = await tofinoTarget({
@@ -56,7 +59,7 @@ export async function startTarget(config: SwitchConfig, files: PipelineFiles, lo
         dataplane: config.dataplane,
         portMap: config.tofinoPortMap !== undefined ? userPath(config.tofinoPortMap) : undefined,
       });
-      return { ...t, ports: t.ports ?? config.ports, sim: undefined, stop: () => t.stop() };
+      return { ...t, ports: t.ports ?? config.ports, sim: undefined, quirks: SPEC_QUIRKS, stop: () => t.stop() };
     }
   }
 }
@@ -81,6 +84,7 @@ async function startSim(config: SwitchConfig, files: PipelineFiles, log: Logger)
     deviceConfigPath: files.deviceConfigPath,
     ports: config.ports,
     sim,
+    quirks: BMV2_QUIRKS,
     stop: () => {
       stopping = true;
       return sim.stop();

@@ -1,11 +1,15 @@
-// Counter polling: every interval (default 1 s; and at least twice as long as the last poll took, so
-// polls take at most a third of the target's time) one wildcard Read of the direct counters of
-// every mapped table and of the port_rx / port_tx indirect counters; each direct counter value
-// is handed to the owner by table entry key, port counters are cached here. Promises one poll
-// at a time, a `fresh()` that resolves after a poll that started after the call, and never
-// throws from the timer (a failed poll is counted and retried next interval).
+// Counters (provider.ts §4): every interval (default 1 s; and at least twice as long as the last
+// poll took, so polls take at most a third of the target's time) one wildcard Read of the direct
+// counters of every mapped table and of the port_rx / port_tx indirect counters; each direct
+// counter value goes to the entry of its key (entry.ts keeps the rule's counts), port counters
+// are cached here. Promises one poll at a time, a `fresh()` that resolves after a poll that
+// started after the call, rule stats that never block, and never throws from the timer (a
+// failed poll is counted and retried next interval).
 
+import type { RuleStats } from "../ofproto/provider.js";
+import type { Rule } from "../ofproto/rule.js";
 import { scanCounterResponse, type p4, type P4RuntimeClient, type ScanSink } from "../p4runtime/index.js";
+import { entryOf } from "./entry.js";
 import type { OffloadMapping } from "./mapping.js";
 
 export interface PortCounters {
@@ -153,4 +157,11 @@ export class CounterPoller {
     this.#lastMs = performance.now() - t0;
     this.#lastEntries = n;
   }
+}
+
+/** provider.ts §4.1: a rule's counts as the last poll left them. */
+export function ruleStats(rule: Rule): RuleStats {
+  const e = entryOf(rule);
+  if (e === undefined) return { packetCount: 0n, byteCount: 0n, lastUsed: undefined };
+  return { packetCount: e.packets, byteCount: e.bytes, lastUsed: e.lastUsed < 0 ? undefined : e.lastUsed };
 }

@@ -8,6 +8,7 @@
 
 import type { Action, Instructions } from "../openflow/actions.js";
 import type { OxmField } from "../openflow/match.js";
+import type { ProtoWriter } from "../p4runtime/index.js";
 
 export const METADATA_TAG = Uint8Array.of(0x4f, 0x46, 0x50, 0x34); // "OFP4"
 /** The version encodeRuleMetadata writes. */
@@ -174,6 +175,21 @@ function writeList(o: Out, actions: readonly Action[]): void {
 
 export function encodeRuleMetadata(r: RuleRecord): Uint8Array {
   const o = new Out();
+  writeRecord(o, r);
+  return o.buf.slice(0, o.at);
+}
+
+/** Writes the rule's metadata as TableEntry.metadata (field 11) into `w`: the hot path's copy-free form. */
+export function writeRuleMetadataField(w: ProtoWriter, r: RuleRecord): void {
+  const o = new Out();
+  writeRecord(o, r);
+  w.ensure(4 + o.at);
+  w.buf[w.pos++] = (11 << 3) | 2;
+  w.varint(o.at);
+  w.raw(o.buf, 0, o.at);
+}
+
+function writeRecord(o: Out, r: RuleRecord): void {
   o.room(FIXED);
   o.buf.set(METADATA_TAG, 0);
   o.at = 4;
@@ -201,7 +217,6 @@ export function encodeRuleMetadata(r: RuleRecord): Uint8Array {
   if (ins.meterId !== undefined) o.u32(ins.meterId);
   writeList(o, ins.applyActions);
   if (ins.writeActions !== undefined) writeList(o, ins.writeActions);
-  return o.buf.slice(0, o.at);
 }
 
 /** A reader over version 3 bytes; `bad` once it ran past the end or met an unknown code. */

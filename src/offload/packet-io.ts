@@ -1,15 +1,19 @@
-// Packet I/O between OpenFlow and the P4 controller headers: a PacketIn's metadata (in_port,
-// reason, table id, OpenFlow metadata) read by id; a packet's key fields as the program sees
-// them (to find the rule that sent it, for the cookie); and an OpenFlow packet_out turned into
-// PacketOut sends, with the actions the program cannot run on a packet-out (set_field on
-// Ethernet addresses, VLAN push/pop/set) applied by ofp4 to the bytes first. Pure functions;
-// anything else is refused with the precise OfError.
+// Packet I/O between OpenFlow and the P4 controller headers (provider.ts §5): a PacketIn's
+// metadata (in_port, reason, table id, OpenFlow metadata) read by id, with the packet's key as
+// the program's tables match it (for the core to find the rule that sent it); and an OpenFlow
+// packet_out turned into PacketOut sends, with the actions the program cannot run on a
+// packet-out (set_field on Ethernet addresses, VLAN push/pop/set) applied by ofp4 to the bytes
+// first; anything else is refused with the precise OfError. The functions are pure; PacketIo
+// is the room that sends and receives on the session's stream.
 
 import { OFPP, type Action } from "../openflow/actions.js";
 import { ofError, type OfError } from "../openflow/errors.js";
+import { fail, ok, type Result } from "../openflow/result.js";
 import { OxmField } from "../openflow/match.js";
 import { bigintToBytes, bytesToBigint, type p4 } from "../p4runtime/index.js";
+import type { PacketOut, ProviderCore } from "../ofproto/provider.js";
 import type { OffloadMapping } from "./mapping.js";
+import type { TargetSession } from "./target-session.js";
 
 export interface PacketInHeader {
   readonly inPort: number;
@@ -132,7 +136,7 @@ export function planPacketOut(
   inPort: number,
   data: Uint8Array,
   actions: readonly Action[],
-): PacketOutPlan | OfError {
+): Result<PacketOutPlan> {
   let frame: Uint8Array = Uint8Array.from(data);
   const sends: PacketOutSend[] = [];
   const toController: { frame: Uint8Array; maxLen: number }[] = [];
@@ -143,7 +147,7 @@ export function planPacketOut(
       : inPort === OFPP.ANY
         ? mapping.packetOut.inPortReserved.ANY
         : -1;
-  if (headerInPort < 0) return ofError("BAD_REQUEST_BAD_PORT", `packet_out in_port ${inPort >>> 0} cannot be given to the P4 program`);
+  if (headerInPort < 0) return fail(ofError("BAD_REQUEST_BAD_PORT", `packet_out in_port ${inPort >>> 0} cannot be given to the P4 program`));
   const send = (egressPort: number, runPipeline = false): void => {
     sends.push({ payload: frame, egressPort, inPort: headerInPort, runPipeline });
   };
@@ -161,13 +165,13 @@ export function planPacketOut(
       case "output":
         if (isPort(a.port)) send(a.port);
         else if (a.port === OFPP.IN_PORT) {
-          if (!isPort(inPort)) return ofError("BAD_ACTION_BAD_OUT_PORT", `packet_out output:IN_PORT with in_port ${inPort >>> 0}, not a data port`);
+          if (!isPort(inPort)) return fail(ofError("BAD_ACTION_BAD_OUT_PORT", `packet_out output:IN_PORT with in_port ${inPort >>> 0}, not a data port`));
           send(inPort);
         } else if (a.port === OFPP.TABLE) send(0, true);
         else if (a.port === OFPP.FLOOD || a.port === OFPP.ALL) {
           for (const p of ports) if (p !== inPort) send(p);
         } else if (a.port === OFPP.CONTROLLER) toController.push({ frame, maxLen: a.maxLen });
-        else return ofError("BAD_ACTION_BAD_OUT_PORT", `packet_out output:${a.port >>> 0} is not a port this switch can send to`);
+        else return fail(ofError("BAD_ACTION_BAD_OUT_PORT", `packet_out output:${a.port >>> 0} is not a port this switch can send to`));
         break;
       case "set_field":
         if (a.field === OxmField.ETH_DST || a.field === OxmField.ETH_SRC) {
@@ -178,7 +182,7 @@ export function planPacketOut(
           frame.set(mac, a.field === OxmField.ETH_DST ? 0 : 6);
         } else if (a.field === OxmField.VLAN_VID) setTci(Number(a.value & 0xfffn), undefined);
         else if (a.field === OxmField.VLAN_PCP) setTci(undefined, Number(a.value));
-        else return ofError("BAD_ACTION_BAD_SET_TYPE", `packet_out set_field ${OxmField[a.field]}: ofp4 applies only Ethernet address and VLAN set-fields to packet-outs`);
+        else return fail(ofError("BAD_ACTION_BAD_SET_TYPE", `packet_out set_field ${OxmField[a.field]}: ofp4 applies only Ethernet address and VLAN set-fields to packet-outs`));
         break;
       case "set_vlan_vid":
         setTci(a.vid, undefined);
@@ -187,17 +191,17 @@ export function planPacketOut(
         setTci(undefined, a.pcp);
         break;
       case "push_vlan":
-        if (a.ethertype !== 0x8100 && a.ethertype !== 0x88a8) return ofError("BAD_ACTION_BAD_ARGUMENT", `push_vlan ethertype 0x${a.ethertype.toString(16)}`);
+        if (a.ethertype !== 0x8100 && a.ethertype !== 0x88a8) return fail(ofError("BAD_ACTION_BAD_ARGUMENT", `push_vlan ethertype 0x${a.ethertype.toString(16)}`));
         frame = pushVlan(frame, a.ethertype);
         break;
       case "pop_vlan":
         if (isTagged(frame)) frame = Uint8Array.from([...frame.subarray(0, 12), ...frame.subarray(16)]);
         break;
       default:
-        return ofError("BAD_ACTION_BAD_TYPE", `packet_out action ${a.type}: ofp4 cannot apply it to a packet-out`);
+        return fail(ofError("BAD_ACTION_BAD_TYPE", `packet_out action ${a.type}: ofp4 cannot apply it to a packet-out`));
     }
   }
-  return { sends, toController };
+  return ok({ sends, toController });
 }
 
 /** The packet_out header metadata of one send. */
@@ -209,4 +213,70 @@ export function packetOutMetadata(mapping: OffloadMapping, s: PacketOutSend): { 
     { metadataId: ids["inPort"]!.id, value: bigintToBytes(BigInt(s.inPort)) },
     { metadataId: ids["runPipeline"]!.id, value: bigintToBytes(s.runPipeline ? 1n : 0n) },
   ];
+}
+
+/** A frame's key by OpenFlow field, as the program's tables match it (a field whose prerequisite fails is absent). */
+export function packetKeyByField(mapping: OffloadMapping, frame: Uint8Array, inPort: number, metadata: bigint): Map<OxmField, bigint> {
+  const k = packetKey(frame, inPort, metadata);
+  const out = new Map<OxmField, bigint>();
+  for (const m of mapping.matchFields.values()) {
+    if (!m.requires.every((r) => k.get(r.p4Name) === r.value)) continue;
+    out.set(m.oxm, m.oxm === OxmField.IN_PORT ? BigInt(inPort >>> 0) : (k.get(m.p4Name) ?? 0n));
+  }
+  return out;
+}
+
+/** The packet I/O room: PacketIn from the stream to the core, packet_out to PacketOuts. */
+export class PacketIo {
+  #core: ProviderCore | undefined;
+
+  constructor(
+    private readonly mapping: OffloadMapping,
+    private readonly session: TargetSession,
+    private readonly ports: { isPort(n: number): boolean; readonly numbers: readonly number[] },
+    private readonly address: string,
+  ) {}
+
+  attach(core: ProviderCore): void {
+    this.#core = core;
+    this.session.client.on("packetIn", (pin) => this.#packetIn(pin));
+  }
+
+  #packetIn(pin: p4.v1.PacketIn): void {
+    const core = this.#core;
+    if (!core) return;
+    const h = readPacketIn(this.mapping, pin);
+    const frame = pin.payload ?? new Uint8Array();
+    core.packetIn({
+      reason: h.reason === this.mapping.packetIn.reasons.NO_MATCH ? "no_match" : "action",
+      tableId: h.tableId,
+      inPort: h.inPort,
+      metadata: h.metadata,
+      key: packetKeyByField(this.mapping, frame, h.inPort, h.metadata),
+      frame,
+    });
+  }
+
+  /** provider.ts §5.1 */
+  packetOut(packet: PacketOut): OfError | undefined {
+    const planned = planPacketOut(this.mapping, (n) => this.ports.isPort(n), this.ports.numbers, packet.inPort, packet.data, packet.actions);
+    if (!planned.ok) return planned.error;
+    const plan = planned.value;
+    if (plan.sends.length > 0 && !this.session.ready) {
+      return ofError("BAD_REQUEST_EPERM", `packet_out: P4Runtime target ${this.address} is not available`);
+    }
+    for (const s of plan.sends) this.session.client.packetOut(s.payload, packetOutMetadata(this.mapping, s));
+    for (const c of plan.toController) {
+      this.#core?.packetIn({
+        reason: "action",
+        tableId: 0xff,
+        inPort: packet.inPort,
+        metadata: 0n,
+        key: new Map([[OxmField.IN_PORT, BigInt(packet.inPort >>> 0)]]),
+        frame: c.frame,
+        maxLen: c.maxLen,
+      });
+    }
+    return undefined;
+  }
 }

@@ -14,12 +14,18 @@ import { replicaSetKey } from "./translate.js";
 /** One entry ofp4 believes is on the target. */
 export interface DesiredEntry {
   readonly key: string;
-  readonly entry: p4.v1.ITableEntry;
+  /** The metadata bytes the entry carries. */
+  metadata(): Uint8Array;
+  /** The action the entry carries. */
+  action(): p4.v1.ITableAction;
+  /** Writes the entry (INSERT or MODIFY) as ofp4 wants it. */
+  write(type: 1 | 2): Promise<UpdateStatus>;
 }
 
 export interface ReconcileTarget {
   readonly mapping: OffloadMapping;
   read(entities: readonly p4.v1.IEntity[]): Promise<p4.v1.Entity[]>;
+  /** Writes one update (multicast groups, deletions of leftovers). */
   write(update: p4.v1.IUpdate): Promise<UpdateStatus>;
   /** Entries whose Write was acknowledged and that are not being changed now. */
   desired(): Iterable<DesiredEntry>;
@@ -106,9 +112,9 @@ export async function reconcile(t: ReconcileTarget): Promise<ReconcileReport> {
     seen.add(key);
     const d = want.get(key);
     if (d) {
-      if (!sameBytes(te.metadata, d.entry.metadata) || !sameAction(te.action, d.entry.action)) {
+      if (!sameBytes(te.metadata, d.metadata()) || !sameAction(te.action, d.action())) {
         modified++;
-        writes.push(t.write({ type: 2, entity: { tableEntry: d.entry } }).then((s) => void check(`modify ${key}`, s)));
+        writes.push(d.write(2).then((s) => void check(`modify ${describeKey(key)}`, s)));
       }
       continue;
     }
@@ -116,13 +122,13 @@ export async function reconcile(t: ReconcileTarget): Promise<ReconcileReport> {
     if (hasOfp4Tag(te.metadata)) {
       deleted++;
       const del: p4.v1.ITableEntry = { tableId: te.tableId, match: te.match, priority: te.priority };
-      writes.push(t.write({ type: 3, entity: { tableEntry: del } }).then((s) => void (s.code === 5 || check(`delete ${key}`, s))));
+      writes.push(t.write({ type: 3, entity: { tableEntry: del } }).then((s) => void (s.code === 5 || check(`delete ${describeKey(key)}`, s))));
     } else foreign.push(key);
   }
   for (const [key, d] of want) {
     if (seen.has(key)) continue;
     inserted++;
-    writes.push(t.write({ type: 1, entity: { tableEntry: d.entry } }).then((s) => void check(`insert ${key}`, s)));
+    writes.push(d.write(1).then((s) => void check(`insert ${describeKey(key)}`, s)));
   }
   await Promise.all(writes);
 
@@ -140,6 +146,11 @@ export async function reconcile(t: ReconcileTarget): Promise<ReconcileReport> {
   }
   await Promise.all(deletes);
   return { inserted, modified, deleted, groupsWritten, groupsDeleted, foreign, failures };
+}
+
+/** A key (canonical TableEntry bytes) as readable hex, for failure lines. */
+function describeKey(key: string): string {
+  return Buffer.from(key, "latin1").toString("hex");
 }
 
 function portOf(b: Uint8Array | null | undefined): number {

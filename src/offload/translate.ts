@@ -77,7 +77,8 @@ function maxOf(bits: number): bigint {
   return (1n << BigInt(bits)) - 1n;
 }
 
-function portName(p: number): string {
+/** A port's OpenFlow name (CONTROLLER, IN_PORT...) or its number. */
+export function portName(p: number): string {
   for (const [k, v] of Object.entries(OFPP)) if (v === p >>> 0) return k;
   return String(p >>> 0);
 }
@@ -169,7 +170,29 @@ export function translateRule(mapping: OffloadMapping, rule: RuleView, ctx: Tran
   if (!table) return fail("FLOW_MOD_FAILED_BAD_TABLE_ID", `table ${rule.tableId} is not mapped onto the P4 program`);
   const key = translateMatch(mapping, table, rule.match, ctx);
   if (!key.ok) return key;
-  const priority = rule.priority + mapping.priorityOffset;
+  const action = translateActions(mapping, table, rule, ctx);
+  if (!action.ok) return action;
+  const a = action.value;
+  return { ok: true, value: { table, match: key.value, priority: rule.priority + mapping.priorityOffset, actionId: a.actionId, params: a.params, replicas: a.replicas } };
+}
+
+/** What a rule's instructions become: the action, its params and, for several outputs, a replica set. */
+export interface ActionTranslation {
+  readonly actionId: number;
+  /** Flow action params (absent for drop / miss actions), mcast_grp left 0 when `replicas` is set. */
+  readonly params: ReadonlyMap<ParamInfo, bigint> | undefined;
+  /** Sorted replica set of the multicast group the entry sends to. */
+  readonly replicas: readonly Replica[] | undefined;
+  /**
+   * True when the translation depends on the rule's match or priority as well as on its
+   * instructions and table (a table-miss entry to the controller; output:IN_PORT among several
+   * outputs): it may not be shared by other rules with the same instructions.
+   */
+  readonly dependsOnMatch: boolean;
+}
+
+/** The P4 action of a rule's instructions in `table`, or the precise OpenFlow refusal. */
+export function translateActions(mapping: OffloadMapping, table: TableMap, rule: RuleView, ctx: TranslateContext): Result<ActionTranslation> {
   const ins = rule.instructions;
   const fa = mapping.flow;
   if (ins.meterId !== undefined) return fail("BAD_INSTRUCTION_UNSUP_INST", `meter instruction (meter ${ins.meterId}): this switch has no meters`);
@@ -275,10 +298,10 @@ export function translateRule(mapping: OffloadMapping, rule: RuleView, ctx: Tran
 
   // A table-miss flow entry that sends to the controller keeps reason NO_MATCH.
   if (plain && nOut === 1 && outs.controller && rule.priority === 0 && rule.match.length === 0 && table.miss.controller !== undefined) {
-    return { ok: true, value: { table, match: key.value, priority, actionId: table.miss.controller, params: undefined, replicas: undefined } };
+    return { ok: true, value: { actionId: table.miss.controller, params: undefined, replicas: undefined, dependsOnMatch: true } };
   }
   if (plain && nOut === 0) {
-    return { ok: true, value: { table, match: key.value, priority, actionId: mapping.dropActionId, params: undefined, replicas: undefined } };
+    return { ok: true, value: { actionId: mapping.dropActionId, params: undefined, replicas: undefined, dependsOnMatch: false } };
   }
 
   const p = fa.params;
@@ -310,7 +333,9 @@ export function translateRule(mapping: OffloadMapping, rule: RuleView, ctx: Tran
     values.set(p.metadataValue, meta.value & meta.mask);
     values.set(p.metadataMask, meta.mask);
   }
-  return { ok: true, value: { table, match: key.value, priority, actionId: fa.action.id, params: values, replicas } };
+  // A plain output to the controller from a priority-0, match-all rule is the table-miss entry: its action depends on the match.
+  const missShaped = plain && nOut === 1 && outs.controller;
+  return { ok: true, value: { actionId: fa.action.id, params: values, replicas, dependsOnMatch: outs.inPort || missShaped } };
 }
 
 /** The table entry of a plan; `mcastGroupId` fills mcast_grp when the plan has replicas. */

@@ -6,7 +6,21 @@
 import type { OfConnView } from "../connmgr/endpoint.js";
 import { ofError } from "../openflow/errors.js";
 import { NXFF, NXPIF, type OfMessageOf } from "../openflow/messages.js";
-import type { Ofproto, Outcome } from "./ofproto.js";
+import type { PortDesc } from "../openflow/messages.js";
+import type { Outcome } from "./outcome.js";
+import type { SwitchDescription } from "./provider.js";
+
+/** What the configuration requests need of the switch. */
+export interface ConfigSwitch {
+  readonly datapathId: bigint;
+  readonly nBuffers: number;
+  readonly tables: { readonly length: number };
+  readonly description: SwitchDescription | undefined;
+  readonly ports: ReadonlyMap<number, PortDesc>;
+  /** OFPC_FRAG_* handling set by set_config. */
+  fragHandling: "normal" | "drop";
+  pendingGroupsOf(conn: OfConnView): number;
+}
 
 /** OFPC_FRAG_* values of the set_config flags. */
 const OFPC_FRAG = { NORMAL: 0, DROP: 1, REASM: 2, MASK: 3 } as const;
@@ -25,7 +39,7 @@ type ConfigRequest = OfMessageOf<
   | "nx_set_packet_in_format"
 >;
 
-export function handleConfigRequest(sw: Ofproto, conn: OfConnView, xid: number, msg: ConfigRequest): Outcome {
+export function handleConfigRequest(sw: ConfigSwitch, conn: OfConnView, xid: number, msg: ConfigRequest): Outcome {
   switch (msg.type) {
     case "features_request":
       conn.send(

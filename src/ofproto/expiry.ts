@@ -4,13 +4,25 @@
 // flow_removed if it asked to, with its final counters, and is deleted through an
 // unattached op group. Rules with an operation in flight wait.
 
+import type { OfError } from "../openflow/errors.js";
 import { OFPRR } from "../openflow/messages.js";
-import type { Ofproto } from "./ofproto.js";
-import type { RuleStats } from "./provider.js";
+import type { OpGroup } from "./opgroup.js";
+import type { Provider, RuleStats } from "./provider.js";
 import type { Rule } from "./rule.js";
 
+/** What expiry needs of the switch. */
+export interface ExpirySwitch {
+  readonly provider: Pick<Provider, "ruleStats">;
+  readonly expirable: ReadonlySet<Rule>;
+  readonly log: { warn(msg: string): void };
+  newGroup(): OpGroup;
+  startDelete(group: OpGroup, rule: Rule, reason: number): OfError | undefined;
+  submit(group: OpGroup): void;
+  sendFlowRemoved(rule: Rule, reason: number, stats?: RuleStats): void;
+}
+
 /** Why a rule expires at `now`, or undefined (with the stats read for an idle check). */
-export function expiryReason(sw: Ofproto, rule: Rule, now: number): { reason: number; stats?: RuleStats } | undefined {
+export function expiryReason(sw: Pick<ExpirySwitch, "provider">, rule: Rule, now: number): { reason: number; stats?: RuleStats } | undefined {
   if (rule.hardTimeout > 0 && now >= rule.hardFrom + rule.hardTimeout * 1000) return { reason: OFPRR.HARD_TIMEOUT };
   if (rule.idleTimeout > 0) {
     const stats = sw.provider.ruleStats(rule);
@@ -20,7 +32,7 @@ export function expiryReason(sw: Ofproto, rule: Rule, now: number): { reason: nu
   return undefined;
 }
 
-export function runExpiry(sw: Ofproto, now: number): void {
+export function runExpiry(sw: ExpirySwitch, now: number): void {
   const expired: Expired[] = [];
   for (const rule of sw.expirable) {
     if (rule.pendingOp !== undefined) continue;
@@ -37,9 +49,9 @@ interface Expired {
 }
 
 /** Deletes expired rules through one unattached group, each with its flow_removed. */
-export function expire(sw: Ofproto, expired: readonly Expired[]): void {
+export function expire(sw: ExpirySwitch, expired: readonly Expired[]): void {
   if (expired.length === 0) return;
-  const group = sw.newGroup(undefined, undefined);
+  const group = sw.newGroup();
   for (const { rule, reason, stats } of expired) {
     const finalStats = stats ?? sw.provider.ruleStats(rule);
     const error = sw.startDelete(group, rule, reason);

@@ -10,9 +10,27 @@ import { OFPG, OFPP, outputGroups, outputPorts, type Action, type Instructions }
 import { ofError, type OfError } from "../openflow/errors.js";
 import type { Match } from "../openflow/match.js";
 import { OFPFF, OFPRR, OFPTT_ALL, type FlowMod } from "../openflow/messages.js";
-import type { Ofproto, Outcome } from "./ofproto.js";
+import { fail, ok, type Result } from "../openflow/result.js";
+import type { OpGroup } from "./opgroup.js";
+import type { Outcome } from "./outcome.js";
+import type { Provider, RuleStats } from "./provider.js";
 import { Rule } from "./rule.js";
 import type { FlowTable } from "./table.js";
+
+/** What flow_mod needs of the switch. */
+export interface FlowModSwitch {
+  readonly tables: readonly FlowTable[];
+  readonly provider: Pick<Provider, "chooseTable">;
+  readonly pendingGroupCount: number;
+  readonly maxPendingGroups: number;
+  now(): number;
+  newGroup(conn?: OfConnView, request?: Request, bufferId?: number): OpGroup;
+  startAdd(group: OpGroup, rule: Rule, resetCounts: boolean): OfError | undefined;
+  startModify(group: OpGroup, rule: Rule, instructions: Instructions, cookie: bigint, resetCounts: boolean): OfError | undefined;
+  startDelete(group: OpGroup, rule: Rule, reason: number): OfError | undefined;
+  submit(group: OpGroup): void;
+  sendFlowRemoved(rule: Rule, reason: number, stats?: RuleStats): void;
+}
 
 /** What selects rules for a modify, a delete or a stats request. */
 export interface RuleQuery {
@@ -33,24 +51,23 @@ export interface RuleQuery {
  * The tables a request names: one, or all for 0xff; an invalid id is an error (never a
  * silent no-op): FLOW_MOD_FAILED_BAD_TABLE_ID for a flow_mod, BAD_REQUEST_BAD_TABLE_ID for stats.
  */
-export function tablesOf(sw: Ofproto, tableId: number, forStats = false): FlowTable[] | OfError {
-  if (tableId === OFPTT_ALL) return sw.tables;
-  const table = sw.tables[tableId];
+export function tablesOf(all: readonly FlowTable[], tableId: number, forStats = false): Result<readonly FlowTable[]> {
+  if (tableId === OFPTT_ALL) return ok(all);
+  const table = all[tableId];
   if (table === undefined) {
-    return ofError(
-      forStats ? "BAD_REQUEST_BAD_TABLE_ID" : "FLOW_MOD_FAILED_BAD_TABLE_ID",
-      `table ${tableId} does not exist (${sw.tables.length} tables)`,
+    return fail(
+      ofError(forStats ? "BAD_REQUEST_BAD_TABLE_ID" : "FLOW_MOD_FAILED_BAD_TABLE_ID", `table ${tableId} does not exist (${all.length} tables)`),
     );
   }
-  return [table];
+  return ok([table]);
 }
 
 /** Controller-visible rules the query selects, in table order. */
-export function collectRules(sw: Ofproto, q: RuleQuery, forStats = false): Rule[] | OfError {
-  const tables = tablesOf(sw, q.tableId, forStats);
-  if (!Array.isArray(tables)) return tables;
+export function collectRules(all: readonly FlowTable[], q: RuleQuery, forStats = false): Result<Rule[]> {
+  const tables = tablesOf(all, q.tableId, forStats);
+  if (!tables.ok) return tables;
   const out: Rule[] = [];
-  for (const table of tables) {
+  for (const table of tables.value) {
     if (q.strict) {
       const rule = table.rules.findExact(q.match, q.priority);
       if (rule !== undefined && selects(q, rule)) out.push(rule);
@@ -58,7 +75,7 @@ export function collectRules(sw: Ofproto, q: RuleQuery, forStats = false): Rule[
       for (const rule of table.rules.loose(q.match)) if (selects(q, rule)) out.push(rule);
     }
   }
-  return out;
+  return ok(out);
 }
 
 function selects(q: RuleQuery, rule: Rule): boolean {
@@ -75,7 +92,7 @@ export function anyPending(rules: readonly Rule[]): boolean {
   return false;
 }
 
-export function handleFlowMod(sw: Ofproto, conn: OfConnView, request: Request, fm: FlowMod): Outcome {
+export function handleFlowMod(sw: FlowModSwitch, conn: OfConnView, request: Request, fm: FlowMod): Outcome {
   if ((fm.flags & OFPFF.EMERG_10) !== 0) {
     // OpenFlow 1.0's emergency flow cache is not supported; Open vSwitch answers "table full".
     return ofError("FLOW_MOD_FAILED_TABLE_FULL", "OpenFlow 1.0 emergency flows are not supported");
@@ -94,12 +111,12 @@ export function handleFlowMod(sw: Ofproto, conn: OfConnView, request: Request, f
   }
 }
 
-function addFlow(sw: Ofproto, conn: OfConnView, request: Request, fm: FlowMod): Outcome {
+function addFlow(sw: FlowModSwitch, conn: OfConnView, request: Request, fm: FlowMod): Outcome {
   let tableId = fm.tableId;
   if (tableId === OFPTT_ALL) {
-    const chosen = sw.provider.chooseTable?.(fm.match, fm.instructions) ?? 0;
-    if (typeof chosen !== "number") return chosen;
-    tableId = chosen;
+    const chosen = sw.provider.chooseTable?.(fm.match, fm.instructions) ?? ok(0);
+    if (!chosen.ok) return chosen.error;
+    tableId = chosen.value;
   }
   const table = sw.tables[tableId];
   if (table === undefined) {
@@ -142,8 +159,8 @@ function addFlow(sw: Ofproto, conn: OfConnView, request: Request, fm: FlowMod): 
   return "done";
 }
 
-function modifyFlows(sw: Ofproto, conn: OfConnView, request: Request, fm: FlowMod, strict: boolean): Outcome {
-  const rules = collectRules(sw, {
+function modifyFlows(sw: FlowModSwitch, conn: OfConnView, request: Request, fm: FlowMod, strict: boolean): Outcome {
+  const collected = collectRules(sw.tables, {
     tableId: fm.tableId,
     match: fm.match,
     strict,
@@ -153,7 +170,8 @@ function modifyFlows(sw: Ofproto, conn: OfConnView, request: Request, fm: FlowMo
     outPort: OFPP.ANY,
     outGroup: OFPG.ANY,
   });
-  if (!Array.isArray(rules)) return rules;
+  if (!collected.ok) return collected.error;
+  const rules = collected.value;
   for (const rule of rules) {
     const invalid = checkInstructions(sw, rule.tableId, fm.instructions);
     if (invalid !== undefined) return invalid;
@@ -179,8 +197,8 @@ function modifyFlows(sw: Ofproto, conn: OfConnView, request: Request, fm: FlowMo
   return "done";
 }
 
-function deleteFlows(sw: Ofproto, conn: OfConnView, request: Request, fm: FlowMod, strict: boolean): Outcome {
-  const rules = collectRules(sw, {
+function deleteFlows(sw: FlowModSwitch, conn: OfConnView, request: Request, fm: FlowMod, strict: boolean): Outcome {
+  const collected = collectRules(sw.tables, {
     tableId: fm.tableId,
     match: fm.match,
     strict,
@@ -190,7 +208,8 @@ function deleteFlows(sw: Ofproto, conn: OfConnView, request: Request, fm: FlowMo
     outPort: fm.outPort,
     outGroup: fm.outGroup,
   });
-  if (!Array.isArray(rules)) return rules;
+  if (!collected.ok) return collected.error;
+  const rules = collected.value;
   if (anyPending(rules)) return "postponed";
   const group = sw.newGroup(conn, request);
   for (const rule of rules) {
@@ -211,7 +230,7 @@ function deleteFlows(sw: Ofproto, conn: OfConnView, request: Request, fm: FlowMo
  * existing table, no meters (none in round 1), output ports in range. Whether a port exists
  * and whether the P4 program can express the actions is the provider's to say.
  */
-export function checkInstructions(sw: Ofproto, tableId: number, ins: Instructions): OfError | undefined {
+export function checkInstructions(sw: { readonly tables: readonly FlowTable[] }, tableId: number, ins: Instructions): OfError | undefined {
   if (ins.gotoTable !== undefined && (ins.gotoTable <= tableId || ins.gotoTable >= sw.tables.length)) {
     return ofError("BAD_INSTRUCTION_BAD_TABLE_ID", `goto_table:${ins.gotoTable} from table ${tableId}`);
   }

@@ -5,12 +5,29 @@
 
 import type { OfConnView, Request } from "../connmgr/endpoint.js";
 import { OFPG, outputGroups } from "../openflow/actions.js";
+import { ofError, type OfError } from "../openflow/errors.js";
 import { OFPRR } from "../openflow/messages.js";
-import { anyPending } from "./flow-mod.js";
-import type { Rule } from "./rule.js";
-import { ofError } from "../openflow/errors.js";
 import { UNKNOWN_COUNT, type GroupDesc, type GroupMod, type GroupStats } from "../openflow/multipart-types.js";
-import type { Ofproto, Outcome } from "./ofproto.js";
+import { anyPending } from "./flow-mod.js";
+import type { OpGroup } from "./opgroup.js";
+import type { Outcome } from "./outcome.js";
+import type { Provider } from "./provider.js";
+import type { Rule } from "./rule.js";
+import type { FlowTable } from "./table.js";
+
+/** What the group table needs of the switch. */
+export interface GroupTableSwitch {
+  readonly tables: readonly FlowTable[];
+  readonly groups: Map<number, GroupEntry>;
+  readonly provider: Pick<Provider, "groupMod">;
+  readonly pendingGroupCount: number;
+  readonly maxPendingGroups: number;
+  now(): number;
+  newGroup(conn?: OfConnView, request?: Request): OpGroup;
+  startDelete(group: OpGroup, rule: Rule, reason: number): OfError | undefined;
+  submit(group: OpGroup): void;
+  sendFlowRemoved(rule: Rule, reason: number): void;
+}
 
 export interface GroupEntry {
   readonly desc: GroupDesc;
@@ -18,7 +35,7 @@ export interface GroupEntry {
 }
 
 /** Rules whose instructions send to the group (any group for OFPG.ALL). */
-function rulesUsing(sw: Ofproto, groupId: number): Rule[] {
+function rulesUsing(sw: { readonly tables: readonly FlowTable[] }, groupId: number): Rule[] {
   const out: Rule[] = [];
   for (const table of sw.tables) {
     for (const rule of table.rules) {
@@ -35,7 +52,7 @@ function rulesUsing(sw: Ofproto, groupId: number): Rule[] {
  * through an op group of this request (so a barrier waits for them), with flow_removed
  * reason GROUP_DELETE; it waits while one of those flows has an operation in flight.
  */
-export function handleGroupMod(sw: Ofproto, conn: OfConnView, request: Request, gm: GroupMod): Outcome {
+export function handleGroupMod(sw: GroupTableSwitch, conn: OfConnView, request: Request, gm: GroupMod): Outcome {
   const exists = sw.groups.has(gm.groupId);
   switch (gm.command) {
     case "add":
@@ -77,12 +94,12 @@ export function handleGroupMod(sw: Ofproto, conn: OfConnView, request: Request, 
   return "done";
 }
 
-export function groupDescs(sw: Ofproto): GroupDesc[] {
+export function groupDescs(sw: { readonly groups: ReadonlyMap<number, GroupEntry> }): GroupDesc[] {
   return [...sw.groups.values()].map((g) => g.desc).sort((a, b) => a.groupId - b.groupId);
 }
 
 /** Group stats: counters are not read from the target yet, so they are unknown (all ones). */
-export function groupStats(sw: Ofproto, groupId: number): GroupStats[] {
+export function groupStats(sw: { readonly groups: ReadonlyMap<number, GroupEntry>; now(): number }, groupId: number): GroupStats[] {
   const now = sw.now();
   const out: GroupStats[] = [];
   for (const g of groupDescs(sw)) {

@@ -1,34 +1,34 @@
 // The switch: tables, ports, datapath id, the NORMAL / FLUSH state machine, op groups and
-// operations (DESIGN.md §2), connections' pending groups, internal (hidden) rules and the
-// one place where an OfError becomes a wire error. It implements connmgr's OfprotoEndpoint
-// and the provider's ProviderCore. Request handlers live beside it, one concept per file
-// (flow-mod.ts, stats.ts, role.ts, config.ts, port.ts, expiry.ts). It never touches P4Runtime
-// and never encodes bytes.
+// operations (DESIGN.md §2, provider.ts §2-§3), connections' pending groups and the one place
+// where an OfError becomes a wire error. It implements connmgr's OfprotoEndpoint and the
+// provider's ProviderCore. Request handlers live beside it, one concept per file (flow-mod.ts,
+// stats.ts, role.ts, config.ts, port.ts, group-table.ts, expiry.ts), each given only what it
+// needs of the switch; so do internal rules, packet-in, recovery and counter freshness. It
+// never touches P4Runtime and never encodes bytes.
 
-import type {
-  ConnManagerPort,
-  HandleResult,
-  OfConnView,
-  OfprotoEndpoint,
-  PacketInEvent,
-  Request,
-} from "../connmgr/endpoint.js";
-import { applyOnly, OFPP } from "../openflow/actions.js";
+import type { ConnManagerPort, HandleResult, OfConnView, OfprotoEndpoint, Request } from "../connmgr/endpoint.js";
+import { OFPP } from "../openflow/actions.js";
 import { ofError, type OfError } from "../openflow/errors.js";
 import { OFP_NO_BUFFER, OFPFF, OFPPC, OFPPR, OFPRR, type FlowRemoved, type OfMessage, type PortDesc } from "../openflow/messages.js";
 import { UNKNOWN_COUNT } from "../openflow/multipart-types.js";
 import { handleConfigRequest } from "./config.js";
 import { expire, runExpiry } from "./expiry.js";
 import { handleFlowMod } from "./flow-mod.js";
-import { Operation, type OperationSink } from "./operation.js";
-import { OpGroup } from "./opgroup.js";
-import { handlePacketOut, handlePortMod } from "./port.js";
-import type { Provider, ProviderCore, RuleStats, SwitchDescription } from "./provider.js";
-import { handleRoleRequest } from "./role.js";
-import { Rule, MAX_CONTROLLER_PRIORITY, compactInstructions, type RuleSpec } from "./rule.js";
+import { CounterFreshness } from "./fresh-stats.js";
 import { handleGroupMod, type GroupEntry } from "./group-table.js";
+import { hiddenRuleCount, syncInternalRules, type FailMode } from "./internal-rules.js";
+import { Operation, type OperationSink } from "./operation.js";
+import { OpGroup, QUOTED_REQUEST_BYTES } from "./opgroup.js";
+import { packetInEvent } from "./packet-in.js";
+import { handlePacketOut, handlePortMod } from "./port.js";
+import type { PacketIn, Provider, ProviderCore, RuleStats, SwitchDescription } from "./provider.js";
+import { adoptRecovered } from "./recovery.js";
+import { handleRoleRequest } from "./role.js";
+import { compactInstructions, type Rule, type RuleSpec } from "./rule.js";
 import { handleMultipart } from "./stats.js";
 import { FlowTable } from "./table.js";
+
+export { FAIL_OPEN_PRIORITY, type FailMode } from "./internal-rules.js";
 
 /** What a request handler returns: answered or started, must wait, or an error to send. */
 export type Outcome = "done" | "postponed" | OfError;
@@ -36,14 +36,8 @@ export type Outcome = "done" | "postponed" | OfError;
 /** NORMAL: requests are processed. FLUSH: none is; rules are being deleted (DESIGN.md §2). */
 export type SwitchState = "normal" | "flush";
 
-/** secure: never adds rules of its own. standalone: a hub while no controller is connected. */
-export type FailMode = "secure" | "standalone";
-
 /** Where the target stands, as the provider told us. */
 export type TargetState = "connected" | "lost" | "reconciling";
-
-/** The lowest hidden priority: the fail-open rule (it outranks every controller rule). */
-export const FAIL_OPEN_PRIORITY = MAX_CONTROLLER_PRIORITY + 1;
 
 export interface CoreLog {
   info(msg: string): void;
@@ -64,6 +58,10 @@ export interface OfprotoOptions {
   readonly nBuffers?: number;
   readonly dpDesc?: string;
   readonly log?: CoreLog;
+  /** provider.ts §4.2: stats requests wait for a counter read when counters are older than this (ms). Default 1000. */
+  readonly statsMaxAgeMs?: number;
+  /** provider.ts §1.4: adopt the rules the provider recovered (default true), or those a filter keeps. */
+  readonly adoptRecovered?: boolean | ((rule: RuleSpec) => boolean);
 }
 
 /**
@@ -80,6 +78,9 @@ interface ConnState {
   pendingGroups: number;
 }
 
+/** A request longer than this is kept by an op group only as its quote (QUOTED_REQUEST_BYTES). */
+const KEEP_WHOLE_UP_TO = 1024;
+
 export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
   readonly provider: Provider;
   readonly maxPendingGroups: number;
@@ -88,6 +89,7 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
   readonly dpDesc: string;
   readonly log: CoreLog;
   readonly now: () => number;
+  readonly freshness: CounterFreshness;
 
   datapathId = 0n;
   tables: FlowTable[] = [];
@@ -111,6 +113,10 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
   #flushDone: (() => void) | undefined;
   #flushPromise: Promise<void> | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
+  readonly #wake = (): void => {
+    this.#wakeScheduled = false;
+    this.#port?.wake();
+  };
 
   private constructor(provider: Provider, options: OfprotoOptions) {
     this.provider = provider;
@@ -121,9 +127,13 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
     this.dpDesc = options.dpDesc ?? "ofp4";
     this.log = options.log ?? SILENT;
     this.now = options.now ?? Date.now;
+    this.freshness = new CounterFreshness(provider, options.statsMaxAgeMs ?? 1000, () => this.#scheduleWake());
   }
 
-  /** Builds the switch: constructs the provider (provider.ts §1.1) and installs internal rules. */
+  /**
+   * Builds the switch: constructs the provider (provider.ts §1.1), adopts what it recovered
+   * (§1.4) and installs internal rules.
+   */
   static async create(provider: Provider, options: OfprotoOptions = {}): Promise<Ofproto> {
     const sw = new Ofproto(provider, options);
     const desc = await provider.construct(sw);
@@ -134,6 +144,11 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
     sw.datapathId = desc.datapathId;
     sw.tables = desc.tables.map((t, i) => new FlowTable(i, t));
     for (const p of desc.ports) sw.ports.set(p.portNo, p);
+    const adopt = options.adoptRecovered ?? true;
+    if (desc.recovered !== undefined && adopt !== false) {
+      adoptRecovered(sw, adopt === true ? desc.recovered : { groups: desc.recovered.groups, rules: desc.recovered.rules.filter(adopt) });
+    }
+    provider.recoveryDone?.();
     sw.syncInternalRules();
     const interval = options.expiryIntervalMs ?? 1000;
     if (interval > 0) {
@@ -172,6 +187,10 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
   /** Controllers connected now. */
   get connections(): Iterable<OfConnView> {
     return this.#conns.keys();
+  }
+
+  get connectionCount(): number {
+    return this.#conns.size;
   }
 
   // ── OfprotoEndpoint ───────────────────────────────────────────────────────────────────
@@ -270,8 +289,13 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
 
   // ── Op groups and operations (DESIGN.md §2, provider.ts §2-§3) ────────────────────────
 
-  newGroup(conn: OfConnView | undefined, request: Request | undefined, bufferId: number = OFP_NO_BUFFER): OpGroup {
-    return new OpGroup(conn, request, bufferId);
+  /**
+   * A new op group answering `request` on `conn` (none for the core's own work). The group
+   * keeps the request to quote it in an error; a large one only by its quoted bytes.
+   */
+  newGroup(conn?: OfConnView, request?: Request, bufferId: number = OFP_NO_BUFFER): OpGroup {
+    const kept = request === undefined || request.raw.length <= KEEP_WHOLE_UP_TO ? request : quoted(request);
+    return new OpGroup(conn, kept, bufferId);
   }
 
   /** Steps 2-3 of an ADD: into the classifier (victim out), then the provider. An OfError: refused and undone. */
@@ -280,37 +304,35 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
     const victim = table.rules.insert(rule);
     if (victim !== undefined) this.expirable.delete(victim);
     if (rule.idleTimeout > 0 || rule.hardTimeout > 0) this.expirable.add(rule);
-    const op = new Operation(this, group, "add", rule, { victim, resetCounts });
-    const error = this.#start(group, op, () => this.provider.ruleConstruct(op));
+    const op = new Operation(this, group, "add", rule, victim, undefined, rule.cookie, resetCounts, 0);
+    rule.pendingOp = op;
+    const error = this.provider.ruleConstruct(op);
     if (error !== undefined) {
+      this.#refused(op);
       table.rules.remove(rule);
       this.expirable.delete(rule);
       if (victim !== undefined) this.#reinsert(victim);
+      return error;
     }
-    return error;
+    this.#started(group, op);
+    return undefined;
   }
 
   /** Steps 2-3 of a MODIFY: swap the instructions (and cookie), then the provider. */
-  startModify(
-    group: OpGroup,
-    rule: Rule,
-    instructions: Rule["instructions"],
-    cookie: bigint,
-    resetCounts: boolean,
-  ): OfError | undefined {
-    const op = new Operation(this, group, "modify", rule, {
-      oldInstructions: rule.instructions,
-      oldCookie: rule.cookie,
-      resetCounts,
-    });
+  startModify(group: OpGroup, rule: Rule, instructions: Rule["instructions"], cookie: bigint, resetCounts: boolean): OfError | undefined {
+    const op = new Operation(this, group, "modify", rule, undefined, rule.instructions, rule.cookie, resetCounts, 0);
     rule.instructions = compactInstructions(instructions);
     rule.cookie = cookie;
-    const error = this.#start(group, op, () => this.provider.ruleModifyActions(op));
+    rule.pendingOp = op;
+    const error = this.provider.ruleModifyActions(op);
     if (error !== undefined) {
+      this.#refused(op);
       rule.instructions = op.oldInstructions!;
       rule.cookie = op.oldCookie;
+      return error;
     }
-    return error;
+    this.#started(group, op);
+    return undefined;
   }
 
   /** Steps 2-3 of a DELETE: out of the classifier into the pending deletions, then the provider. */
@@ -319,32 +341,33 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
     table.rules.remove(rule);
     table.deleting.insert(rule);
     this.expirable.delete(rule);
-    const op = new Operation(this, group, "delete", rule, { reason });
-    const error = this.#start(group, op, () => this.provider.ruleDestruct(op));
+    const op = new Operation(this, group, "delete", rule, undefined, undefined, rule.cookie, false, reason);
+    rule.pendingOp = op;
+    const error = this.provider.ruleDestruct(op);
     if (error !== undefined) {
+      this.#refused(op);
       table.deleting.remove(rule);
       this.#reinsert(rule);
+      return error;
     }
-    return error;
+    this.#started(group, op);
+    return undefined;
+  }
+
+  #refused(op: Operation): void {
+    op.state = "done";
+    op.rule.pendingOp = undefined;
+  }
+
+  #started(group: OpGroup, op: Operation): void {
+    op.state = "pending";
+    group.pending++;
+    group.started++;
   }
 
   #reinsert(rule: Rule): void {
     this.tables[rule.tableId]!.rules.insert(rule);
     if (rule.idleTimeout > 0 || rule.hardTimeout > 0) this.expirable.add(rule);
-  }
-
-  #start(group: OpGroup, op: Operation, call: () => OfError | undefined): OfError | undefined {
-    op.rule.pendingOp = op;
-    const error = call();
-    if (error !== undefined) {
-      op.state = "done";
-      op.rule.pendingOp = undefined;
-      return error;
-    }
-    op.state = "pending";
-    group.pending++;
-    group.started++;
-    return undefined;
   }
 
   /**
@@ -424,7 +447,7 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
     }
     const request = group.request;
     if (cs !== undefined && conn !== undefined && request !== undefined) {
-      if (group.firstError !== undefined) this.#sendError(conn, group.firstError, request);
+      if (group.firstError !== undefined) this.#sendError(conn, group.firstError, quoted(request));
       else if (group.bufferId !== OFP_NO_BUFFER) this.#sendBufferedPacket(conn, group.bufferId, request);
     } else if (group.firstError !== undefined && conn === undefined) {
       this.log.warn(`internal operation failed: ${group.firstError.name} (${group.firstError.message})`);
@@ -438,13 +461,13 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
   /** Step 5: a buffered packet leaves through the tables once its flow_mod is in hardware. */
   #sendBufferedPacket(conn: OfConnView, bufferId: number, request: Request): void {
     const packet = conn.takeBuffer(bufferId);
-    if ("name" in packet) {
-      this.#sendError(conn, packet, request);
+    if (!packet.ok) {
+      this.#sendError(conn, packet.error, request);
       return;
     }
     const error = this.provider.packetOut({
-      inPort: packet.inPort,
-      data: packet.data,
+      inPort: packet.value.inPort,
+      data: packet.value.data,
       actions: [{ type: "output", port: OFPP.TABLE, maxLen: 0 }],
     });
     if (error !== undefined) this.#sendError(conn, error, request);
@@ -454,10 +477,7 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
   #scheduleWake(): void {
     if (this.#wakeScheduled) return;
     this.#wakeScheduled = true;
-    queueMicrotask(() => {
-      this.#wakeScheduled = false;
-      this.#port?.wake();
-    });
+    queueMicrotask(this.#wake);
   }
 
   // ── Flush (DESIGN.md §2) ──────────────────────────────────────────────────────────────
@@ -479,7 +499,7 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
     const doomed: Rule[] = [];
     for (const table of this.tables) for (const rule of table.rules) if (rule.pendingOp === undefined) doomed.push(rule);
     if (doomed.length > 0) {
-      const group = this.newGroup(undefined, undefined);
+      const group = this.newGroup();
       for (const rule of doomed) {
         const error = this.startDelete(group, rule, OFPRR.DELETE);
         if (error !== undefined) {
@@ -501,60 +521,17 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
     }
   }
 
-  // ── Internal rules (hidden; DESIGN.md §2 Fail mode) ──────────────────────────────────
-
-  /** The internal rules the switch could install (priority above 65535). */
-  #internalSpecs(): RuleSpec[] {
-    return this.failMode === "standalone"
-      ? [
-          {
-            tableId: 0,
-            match: [],
-            priority: FAIL_OPEN_PRIORITY,
-            cookie: 0n,
-            flags: 0,
-            idleTimeout: 0,
-            hardTimeout: 0,
-            importance: 0,
-            instructions: applyOnly([{ type: "output", port: OFPP.FLOOD, maxLen: 0 }]),
-          },
-        ]
-      : [];
-  }
-
-  /** Standalone with no controller: the fail-open rule floods every frame; otherwise it goes. */
-  #wantsInternal(spec: RuleSpec): boolean {
-    return spec.priority === FAIL_OPEN_PRIORITY && this.#conns.size === 0;
-  }
+  // ── Internal rules (internal-rules.ts) ──────────────────────────────────────────────────
 
   /** Adds missing internal rules and removes unwanted ones; retried after every completion. */
   syncInternalRules(): void {
     if (this.#state !== "normal" || this.tables.length === 0) return;
-    for (const spec of this.#internalSpecs()) {
-      const table = this.tables[spec.tableId]!;
-      const present = table.rules.findExact(spec.match, spec.priority);
-      const wanted = this.#wantsInternal(spec);
-      if (wanted && present === undefined && !table.deletionPending(spec.match, spec.priority)) {
-        const group = this.newGroup(undefined, undefined);
-        const error = this.startAdd(group, new Rule(spec, this.now()), false);
-        if (error !== undefined) this.log.warn(`internal rule refused by the provider: ${error.message}`);
-        this.submit(group);
-      } else if (!wanted && present !== undefined && present.pendingOp === undefined) {
-        const group = this.newGroup(undefined, undefined);
-        const error = this.startDelete(group, present, OFPRR.DELETE);
-        if (error !== undefined) this.log.warn(`internal rule removal refused by the provider: ${error.message}`);
-        this.submit(group);
-      }
-    }
+    syncInternalRules(this);
   }
 
   /** How many internal rules table `tableId` holds now (for active counts). */
   hiddenRuleCount(tableId: number): number {
-    let n = 0;
-    for (const spec of this.#internalSpecs()) {
-      if (spec.tableId === tableId && this.tables[tableId]!.rules.findExact(spec.match, spec.priority)) n++;
-    }
-    return n;
+    return hiddenRuleCount(this.failMode, this.tables, tableId);
   }
 
   // ── Expiry and flow_removed ────────────────────────────────────────────────────────────
@@ -589,10 +566,10 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
 
   // ── ProviderCore (up-calls) ────────────────────────────────────────────────────────────
 
-  packetIn(event: PacketInEvent): void {
+  packetIn(event: PacketIn): void {
     const port = this.ports.get(event.inPort);
     if (port !== undefined && (port.config & OFPPC.NO_PACKET_IN) !== 0) return;
-    this.#port?.sendPacketIn(event);
+    this.#port?.sendPacketIn(packetInEvent(this.tables, event));
   }
 
   portStatus(reason: number, desc: PortDesc): void {
@@ -632,6 +609,11 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
   *rules(): IterableIterator<Rule> {
     for (const table of this.tables) yield* table.rules;
   }
+}
+
+/** The request as an asynchronous error quotes it: its first QUOTED_REQUEST_BYTES bytes. */
+function quoted(request: Request): Request {
+  return request.raw.length <= QUOTED_REQUEST_BYTES ? request : { msg: request.msg, xid: request.xid, raw: request.raw.subarray(0, QUOTED_REQUEST_BYTES) };
 }
 
 /** Counters a provider does not know. */

@@ -1,7 +1,8 @@
 // An operation: one pending change (ADD, MODIFY, DELETE) to one rule, started by the core
 // and completed by the provider when the target answers (provider.ts §3). Owns what a
 // rollback needs (the victim, the old instructions and cookie). Promises that complete()
-// takes effect once; never decides what a completion means — the core does.
+// takes effect once; never decides what a completion means — the core does. A small record:
+// one per flow_mod on the hot path, no closures.
 
 import type { Instructions } from "../openflow/actions.js";
 import type { OfError } from "../openflow/errors.js";
@@ -22,45 +23,24 @@ export interface OperationSink {
 }
 
 export class Operation {
-  readonly type: OperationType;
-  readonly rule: Rule;
-  readonly group: OpGroup;
-  /** ADD: the rule with the same match and priority that this ADD replaces. */
-  readonly victim: Rule | undefined;
-  /** MODIFY: the instructions before the change. */
-  readonly oldInstructions: Instructions | undefined;
-  /** MODIFY: the cookie before the change. */
-  readonly oldCookie: bigint;
-  /** ADD/MODIFY: the flow_mod asked for OFPFF_RESET_COUNTS. */
-  readonly resetCounts: boolean;
-  /** DELETE: the OFPRR reason (delete, idle or hard timeout). */
-  readonly reason: number;
   state: OperationState = "starting";
-  readonly #sink: OperationSink;
 
   constructor(
-    sink: OperationSink,
-    group: OpGroup,
-    type: OperationType,
-    rule: Rule,
-    extra: {
-      victim?: Rule;
-      oldInstructions?: Instructions;
-      oldCookie?: bigint;
-      resetCounts?: boolean;
-      reason?: number;
-    } = {},
-  ) {
-    this.#sink = sink;
-    this.group = group;
-    this.type = type;
-    this.rule = rule;
-    this.victim = extra.victim;
-    this.oldInstructions = extra.oldInstructions;
-    this.oldCookie = extra.oldCookie ?? rule.cookie;
-    this.resetCounts = extra.resetCounts ?? false;
-    this.reason = extra.reason ?? 0;
-  }
+    private readonly sink: OperationSink,
+    readonly group: OpGroup,
+    readonly type: OperationType,
+    readonly rule: Rule,
+    /** ADD: the rule with the same match and priority that this ADD replaces. */
+    readonly victim: Rule | undefined,
+    /** MODIFY: the instructions before the change. */
+    readonly oldInstructions: Instructions | undefined,
+    /** MODIFY: the cookie before the change (else the rule's cookie). */
+    readonly oldCookie: bigint,
+    /** ADD/MODIFY: the flow_mod asked for OFPFF_RESET_COUNTS. */
+    readonly resetCounts: boolean,
+    /** DELETE: the OFPRR reason (delete, idle or hard timeout, group delete). */
+    readonly reason: number,
+  ) {}
 
   /**
    * Called by the provider exactly once when the target has answered: no argument for
@@ -72,6 +52,6 @@ export class Operation {
     }
     if (this.state === "done") throw new Error(`bug: ${this.type} operation completed twice`);
     this.state = "done";
-    this.#sink.operationCompleted(this, error);
+    this.sink.operationCompleted(this, error);
   }
 }

@@ -1,7 +1,7 @@
 // An op group: the operations started by one request (a flow_mod, a flush, an expiry, an
-// internal rule change). Owns the connection and request it answers (the first 64 bytes,
-// the xid), its buffer_id and its first error. Promises that the group finishes once,
-// after its last operation. Never sends anything itself: the switch does when it finishes.
+// internal rule change, an adoption). Owns the connection and request it answers, its
+// buffer_id and its first error. Promises that the group finishes once, after its last
+// operation. Never sends anything itself: the switch does when it finishes.
 
 import type { OfConnView, Request } from "../connmgr/endpoint.js";
 import type { OfError } from "../openflow/errors.js";
@@ -13,7 +13,7 @@ export const QUOTED_REQUEST_BYTES = 64;
 export class OpGroup {
   /** The connection that sent the request; undefined for an unattached group (flush, expiry, internal). */
   conn: OfConnView | undefined;
-  /** The request with its bytes cut to the first 64 (so a big flow_mod is not kept alive). */
+  /** The request (the switch keeps a large one only by its quoted bytes). */
   readonly request: Request | undefined;
   readonly bufferId: number;
   /** Operations not yet completed. */
@@ -21,7 +21,7 @@ export class OpGroup {
   /** Operations ever started in this group. */
   started = 0;
   /** The first error of any of its operations; sent when the group finishes. */
-  firstError: OfError | undefined;
+  firstError: OfError | undefined = undefined;
   /** True once the request handler has started every operation it will start. */
   submitted = false;
   /** True once finished (every operation done and submitted). */
@@ -29,10 +29,7 @@ export class OpGroup {
 
   constructor(conn: OfConnView | undefined, request: Request | undefined, bufferId: number = OFP_NO_BUFFER) {
     this.conn = conn;
-    this.request =
-      request === undefined
-        ? undefined
-        : { msg: request.msg, xid: request.xid, raw: request.raw.slice(0, QUOTED_REQUEST_BYTES) };
+    this.request = request;
     this.bufferId = bufferId;
   }
 

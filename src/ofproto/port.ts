@@ -8,11 +8,24 @@ import type { OfConnView, Request } from "../connmgr/endpoint.js";
 import { OFPP } from "../openflow/actions.js";
 import { ofError } from "../openflow/errors.js";
 import { OFP_NO_BUFFER, OFPPR, type OfMessageOf } from "../openflow/messages.js";
+import type { OfError } from "../openflow/errors.js";
+import type { PortDesc } from "../openflow/messages.js";
 import { checkActions } from "./flow-mod.js";
-import type { Ofproto, Outcome } from "./ofproto.js";
-import { liveState } from "./provider.js";
+import type { OpGroup } from "./opgroup.js";
+import type { Outcome } from "./outcome.js";
+import { liveState, type Provider } from "./provider.js";
 
-export function handlePacketOut(sw: Ofproto, conn: OfConnView, po: OfMessageOf<"packet_out">): Outcome {
+/** What packet_out and port_mod need of the switch. */
+export interface PortSwitch {
+  readonly ports: Map<number, PortDesc>;
+  readonly provider: Pick<Provider, "packetOut" | "portMod">;
+  newGroup(conn?: OfConnView, request?: Request): OpGroup;
+  submit(group: OpGroup): void;
+  groupWorkDone(group: OpGroup, error: OfError | undefined): void;
+  sendPortStatus(reason: number, desc: PortDesc): void;
+}
+
+export function handlePacketOut(sw: PortSwitch, conn: OfConnView, po: OfMessageOf<"packet_out">): Outcome {
   const inPort = po.inPort;
   const known = sw.ports.has(inPort) || inPort === OFPP.CONTROLLER || inPort === OFPP.LOCAL || inPort === OFPP.ANY;
   if (!known) return ofError("BAD_REQUEST_BAD_PORT", `packet_out in_port ${inPort >>> 0} is not a port of this switch`);
@@ -21,13 +34,13 @@ export function handlePacketOut(sw: Ofproto, conn: OfConnView, po: OfMessageOf<"
   let data = po.data;
   if (po.bufferId !== OFP_NO_BUFFER) {
     const packet = conn.takeBuffer(po.bufferId);
-    if ("name" in packet) return packet;
-    data = packet.data;
+    if (!packet.ok) return packet.error;
+    data = packet.value.data;
   }
   return sw.provider.packetOut({ inPort, data, actions: po.actions }) ?? "done";
 }
 
-export function handlePortMod(sw: Ofproto, conn: OfConnView, request: Request, pm: OfMessageOf<"port_mod">): Outcome {
+export function handlePortMod(sw: PortSwitch, conn: OfConnView, request: Request, pm: OfMessageOf<"port_mod">): Outcome {
   const port = sw.ports.get(pm.portNo);
   if (port === undefined) return ofError("PORT_MOD_FAILED_BAD_PORT", `port ${pm.portNo >>> 0} does not exist`);
   if (!sameBytes(port.hwAddr, pm.hwAddr)) {
@@ -55,7 +68,7 @@ export function handlePortMod(sw: Ofproto, conn: OfConnView, request: Request, p
 }
 
 /** The port_mod took effect: the port desc changes, and PORT_STATUS tells the controllers. */
-function applyPortMod(sw: Ofproto, pm: OfMessageOf<"port_mod">): void {
+function applyPortMod(sw: PortSwitch, pm: OfMessageOf<"port_mod">): void {
   const port = sw.ports.get(pm.portNo);
   if (port === undefined) return;
   const config = (port.config & ~pm.mask) | (pm.config & pm.mask);

@@ -6,13 +6,21 @@
 import type { OfConnView } from "../connmgr/endpoint.js";
 import { ofError } from "../openflow/errors.js";
 import type { OfMessageOf } from "../openflow/messages.js";
-import type { Ofproto, Outcome } from "./ofproto.js";
+import type { Outcome } from "./outcome.js";
+
+/** What a role request needs of the switch. */
+export interface RoleSwitch {
+  /** The last generation id of a master/slave role request (OF1.3), if any. */
+  generationId: bigint | undefined;
+  readonly connections: Iterable<OfConnView>;
+  pendingGroupsOf(conn: OfConnView): number;
+}
 
 /** Generation id a role reply carries before any master/slave request set one. */
 const UNDEFINED_GENERATION_ID = 0xffffffffffffffffn;
 
 export function handleRoleRequest(
-  sw: Ofproto,
+  sw: RoleSwitch,
   conn: OfConnView,
   xid: number,
   msg: OfMessageOf<"role_request"> | OfMessageOf<"nx_role_request">,

@@ -6,6 +6,7 @@
 import type { Instructions } from "../openflow/actions.js";
 import type { Match } from "../openflow/match.js";
 import type { Operation } from "./operation.js";
+import type { ProviderRuleState } from "./provider.js";
 
 /** Highest priority a controller can use; anything above is the core's own (hidden). */
 export const MAX_CONTROLLER_PRIORITY = 0xffff;
@@ -87,8 +88,8 @@ export class Rule {
   hardFrom: number;
   /** The operation in flight on this rule, if any (at most one). */
   pendingOp: Operation | undefined;
-  /** Whatever the provider keeps for this rule (its table entry handle). */
-  providerState: unknown;
+  /** What the provider keeps for this rule (its table entry handle; provider.ts §2.1). */
+  providerState: ProviderRuleState | undefined;
 
   constructor(spec: RuleSpec, now: number) {
     this.tableId = spec.tableId;

@@ -4,8 +4,9 @@
 // operation in flight. Returns "done", "postponed" or an OfError; never sends an error itself.
 
 import type { OfConnView, Request } from "../connmgr/endpoint.js";
+import { fail, ok, type Result } from "../openflow/result.js";
 import { OFPP } from "../openflow/actions.js";
-import { ofError, type OfError } from "../openflow/errors.js";
+import { ofError } from "../openflow/errors.js";
 import {
   UNKNOWN_COUNT,
   type FlowStats,
@@ -17,9 +18,26 @@ import {
 } from "../openflow/multipart-types.js";
 import { MultipartReassembler } from "../openflow/multipart.js";
 import { describeTable } from "../openflow/table-features.js";
+import type { PortDesc } from "../openflow/messages.js";
 import { anyPending, collectRules } from "./flow-mod.js";
-import { groupDescs, groupStats } from "./group-table.js";
-import type { Ofproto, Outcome } from "./ofproto.js";
+import type { CounterFreshness } from "./fresh-stats.js";
+import { groupDescs, groupStats, type GroupEntry } from "./group-table.js";
+import type { Outcome } from "./outcome.js";
+import type { Provider, SwitchDescription } from "./provider.js";
+import type { FlowTable } from "./table.js";
+
+/** What the stats replies need of the switch. */
+export interface StatsSwitch {
+  readonly tables: readonly FlowTable[];
+  readonly ports: ReadonlyMap<number, PortDesc>;
+  readonly groups: ReadonlyMap<number, GroupEntry>;
+  readonly description: SwitchDescription | undefined;
+  readonly provider: Pick<Provider, "name" | "ruleStats" | "portStats">;
+  readonly dpDesc: string;
+  readonly freshness: CounterFreshness;
+  now(): number;
+  hiddenRuleCount(tableId: number): number;
+}
 
 /** OFPQ_ALL: every queue. */
 const OFPQ_ALL = 0xffffffff;
@@ -40,7 +58,7 @@ interface PartsState {
 }
 const parts = new WeakMap<OfConnView, PartsState>();
 
-export function handleMultipart(sw: Ofproto, conn: OfConnView, request: Request, part: MultipartRequest): Outcome {
+export function handleMultipart(sw: StatsSwitch, conn: OfConnView, request: Request, part: MultipartRequest): Outcome {
   let state = parts.get(conn);
   if (state === undefined) {
     state = { reassembler: new MultipartReassembler(), ready: new Map() };
@@ -53,36 +71,39 @@ export function handleMultipart(sw: Ofproto, conn: OfConnView, request: Request,
     if (joined.value === undefined) return "done"; // more parts to come; answered with the last
     body = joined.value;
   }
-  if (conn.congested) {
+  if (conn.congested || (wantsCounters(body) && sw.freshness.check(request) === "postponed")) {
     state.ready.set(request.xid, body);
     return "postponed";
   }
   state.ready.delete(request.xid);
-  const reply = buildReply(sw, conn, body);
-  if (reply === "postponed" || isError(reply)) return reply;
-  conn.send({ type: "multipart_reply", body: reply }, request.xid);
+  const reply = buildReply(sw, body);
+  if (reply === "postponed") return reply;
+  if (!reply.ok) return reply.error;
+  conn.send({ type: "multipart_reply", body: reply.value }, request.xid);
   return "done";
 }
 
-function isError(x: MultipartReply | OfError): x is OfError {
-  return "name" in x;
+/** Requests answered from the provider's counters (provider.ts §4.2). */
+function wantsCounters(body: MultipartRequest): boolean {
+  return body.type === "flow" || body.type === "aggregate" || body.type === "port_stats";
 }
 
-function buildReply(sw: Ofproto, _conn: OfConnView, body: MultipartRequest): MultipartReply | OfError | "postponed" {
+function buildReply(sw: StatsSwitch, body: MultipartRequest): Result<MultipartReply> | "postponed" {
   switch (body.type) {
     case "desc":
-      return {
+      return ok({
         type: "desc",
         mfrDesc: MFR_DESC,
         hwDesc: sw.description?.hwDesc ?? sw.provider.name,
         swDesc: SW_DESC,
         serialNum: sw.description?.serialNum ?? "",
         dpDesc: sw.dpDesc,
-      };
+      });
     case "flow":
     case "aggregate": {
-      const rules = collectRules(sw, { ...body, strict: false, priority: 0 }, true);
-      if (!Array.isArray(rules)) return rules;
+      const collected = collectRules(sw.tables, { ...body, strict: false, priority: 0 }, true);
+      if (!collected.ok) return collected;
+      const rules = collected.value;
       if (anyPending(rules)) return "postponed";
       if (body.type === "aggregate") {
         let packets = 0n;
@@ -97,13 +118,13 @@ function buildReply(sw: Ofproto, _conn: OfConnView, body: MultipartRequest): Mul
           else bytes += s.byteCount;
         }
         // An unknown count stays unknown (all ones) in the sum.
-        return {
+        return ok({
           type: "aggregate",
           nxm: body.nxm,
           packetCount: unknownPackets ? UNKNOWN_COUNT : BigInt.asUintN(64, packets),
           byteCount: unknownBytes ? UNKNOWN_COUNT : BigInt.asUintN(64, bytes),
           flowCount: rules.length,
-        };
+        });
       }
       const now = sw.now();
       const flows: FlowStats[] = rules.map((rule) => {
@@ -127,7 +148,7 @@ function buildReply(sw: Ofproto, _conn: OfConnView, body: MultipartRequest): Mul
           instructions: rule.instructions,
         };
       });
-      return { type: "flow", nxm: body.nxm, flows };
+      return ok({ type: "flow", nxm: body.nxm, flows });
     }
     case "table": {
       const tables: TableStats[] = sw.tables.map((t) => ({
@@ -139,45 +160,45 @@ function buildReply(sw: Ofproto, _conn: OfConnView, body: MultipartRequest): Mul
         lookupCount: 0n,
         matchedCount: 0n,
       }));
-      return { type: "table", tables };
+      return ok({ type: "table", tables });
     }
     case "port_stats": {
       // Like Open vSwitch: an unknown port gives an empty reply.
-      if (body.portNo !== OFPP.ANY && !sw.ports.has(body.portNo)) return { type: "port_stats", ports: [] };
-      return { type: "port_stats", ports: sw.provider.portStats(body.portNo) };
+      if (body.portNo !== OFPP.ANY && !sw.ports.has(body.portNo)) return ok({ type: "port_stats", ports: [] });
+      return ok({ type: "port_stats", ports: sw.provider.portStats(body.portNo) });
     }
     case "queue":
       // No port has queues.
       if (body.portNo !== OFPP.ANY && !sw.ports.has(body.portNo)) {
-        return ofError("QUEUE_OP_FAILED_BAD_PORT", `port ${body.portNo >>> 0} does not exist`);
+        return fail(ofError("QUEUE_OP_FAILED_BAD_PORT", `port ${body.portNo >>> 0} does not exist`));
       }
-      if (body.queueId !== OFPQ_ALL) return ofError("QUEUE_OP_FAILED_BAD_QUEUE", `queue ${body.queueId} does not exist`);
-      return { type: "queue", queues: [] };
+      if (body.queueId !== OFPQ_ALL) return fail(ofError("QUEUE_OP_FAILED_BAD_QUEUE", `queue ${body.queueId} does not exist`));
+      return ok({ type: "queue", queues: [] });
     case "port_desc":
-      return { type: "port_desc", ports: [...sw.ports.values()].sort((a, b) => a.portNo - b.portNo) };
+      return ok({ type: "port_desc", ports: [...sw.ports.values()].sort((a, b) => a.portNo - b.portNo) });
     case "table_features":
       if (body.tables.length > 0) {
-        return ofError("TABLE_FEATURES_FAILED_EPERM", "the tables of a P4 program cannot be reconfigured");
+        return fail(ofError("TABLE_FEATURES_FAILED_EPERM", "the tables of a P4 program cannot be reconfigured"));
       }
-      return {
+      return ok({
         type: "table_features",
         tables: sw.tables.map((t) => t.desc.features ?? defaultFeatures(t.id, sw.tables.length, t.desc.name, t.desc.maxEntries)),
-      };
+      });
     case "group":
-      return { type: "group", groups: groupStats(sw, body.groupId) };
+      return ok({ type: "group", groups: groupStats(sw, body.groupId) });
     case "group_desc":
-      return { type: "group_desc", groups: groupDescs(sw) };
+      return ok({ type: "group_desc", groups: groupDescs(sw) });
     case "group_features":
-      return { type: "group_features", ...(sw.description?.groupFeatures ?? NO_GROUPS) };
+      return ok({ type: "group_features", ...(sw.description?.groupFeatures ?? NO_GROUPS) });
     case "meter":
-      return { type: "meter", meters: [] };
+      return ok({ type: "meter", meters: [] });
     case "meter_config":
-      return { type: "meter_config", meters: [] };
+      return ok({ type: "meter_config", meters: [] });
     case "meter_features":
       // Meters are not in round 1: zero meters.
-      return { type: "meter_features", maxMeter: 0, bandTypes: 0, capabilities: 0, maxBands: 0, maxColor: 0 };
+      return ok({ type: "meter_features", maxMeter: 0, bandTypes: 0, capabilities: 0, maxBands: 0, maxColor: 0 });
     case "experimenter":
-      return ofError("BAD_REQUEST_BAD_EXPERIMENTER", `experimenter stats ${body.experimenter >>> 0}/${body.expType} are not supported`);
+      return fail(ofError("BAD_REQUEST_BAD_EXPERIMENTER", `experimenter stats ${body.experimenter >>> 0}/${body.expType} are not supported`));
   }
 }
 

@@ -12,6 +12,7 @@ import { Backoff, type BackoffOptions } from "./backoff.js";
 import { WriteBatcher, type BatcherOptions } from "./batcher.js";
 import type { P4InfoIndex } from "./p4info.js";
 import { Code, P4RuntimeError, UPDATE_OK, decodeWriteFailure, type UpdateStatus } from "./status.js";
+import { putVarint, varintSize } from "./proto-writer.js";
 import { encodeTableUpdate } from "./update-encode.js";
 
 const SERVICE = "/p4.v1.P4Runtime/";
@@ -404,58 +405,74 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * Writes pre-encoded p4.v1.Update messages (the batcher's path: each update is encoded once).
-   * Resolves one UpdateStatus per update; never rejects.
+   * Writes pre-encoded p4.v1.Update messages. Resolves one UpdateStatus per update; never rejects.
    */
   writeEncoded(
     updates: readonly Uint8Array[],
     _encodedBytes?: number,
     atomicity: keyof typeof p4.v1.WriteRequest.Atomicity = "CONTINUE_ON_ERROR",
   ): Promise<UpdateStatus[]> {
-    const n = updates.length;
-    if (n === 0) return Promise.resolve([]);
-    const head = this.header();
-    const atom = p4.v1.WriteRequest.Atomicity[atomicity];
-    let total = head.length + (atom ? 2 : 0);
-    for (const u of updates) total += 1 + varintLength(u.length) + u.length;
-    const buf = Buffer.allocUnsafe(total);
-    let o = head.copy(buf, 0);
+    let total = 0;
+    for (const u of updates) total += 1 + varintSize(u.length) + u.length;
+    const framed = Buffer.allocUnsafe(total);
+    let o = 0;
     for (const u of updates) {
-      buf[o++] = 0x22; // field 4 (updates), length-delimited
-      o = writeVarint(buf, o, u.length);
-      buf.set(u, o);
+      framed[o++] = 0x22; // WriteRequest.updates = 4, length-delimited
+      o = putVarint(framed, o, u.length);
+      framed.set(u, o);
       o += u.length;
     }
+    return new Promise((resolve) => this.writeFramed(framed, updates.length, (st) => resolve(st.slice()), atomicity));
+  }
+
+  /**
+   * Writes one WriteRequest whose `count` updates come already framed as they sit inside it
+   * (each: 0x22, varint length, the Update bytes); the client adds device id, role, election id
+   * and atomicity. `done` is called exactly once, with one status per update in order.
+   */
+  writeFramed(
+    framed: Uint8Array,
+    count: number,
+    done: (statuses: readonly UpdateStatus[]) => void,
+    atomicity: keyof typeof p4.v1.WriteRequest.Atomicity = "CONTINUE_ON_ERROR",
+  ): void {
+    if (count === 0) {
+      done([]);
+      return;
+    }
+    const head = this.header();
+    const atom = p4.v1.WriteRequest.Atomicity[atomicity];
+    const buf = Buffer.allocUnsafe(head.length + framed.length + (atom ? 2 : 0));
+    head.copy(buf, 0);
+    buf.set(framed, head.length);
     if (atom) {
-      buf[o] = 0x28; // field 5 (atomicity), varint
-      buf[o + 1] = atom;
+      buf[buf.length - 2] = 0x28; // field 5 (atomicity), varint
+      buf[buf.length - 1] = atom;
     }
     const deadline = Date.now() + (this.o.writeTimeoutMs ?? 10_000);
-    return new Promise((resolve) => {
-      this.channel.makeUnaryRequest(
-        SERVICE + "Write",
-        rawSerialize,
-        deserializer(p4.v1.WriteResponse),
-        buf,
-        new grpc.Metadata(),
-        { deadline },
-        (err: grpc.ServiceError | null) => {
-          if (!err) {
-            resolve(okStatuses(n));
-            return;
-          }
-          const raw = err.metadata?.get("grpc-status-details-bin")[0];
-          const details = raw === undefined ? undefined : typeof raw === "string" ? Buffer.from(raw, "base64") : raw;
-          const message = this.rpcError("Write", err).message.replace(/^[A-Z_]+: /, "");
-          resolve(decodeWriteFailure(n, err.code, details ? err.details : message, details));
-        },
-      );
-    });
+    this.channel.makeUnaryRequest(
+      SERVICE + "Write",
+      rawSerialize,
+      rawDeserialize,
+      buf,
+      new grpc.Metadata(),
+      { deadline },
+      (err: grpc.ServiceError | null) => {
+        if (!err) {
+          done(okStatuses(count));
+          return;
+        }
+        const raw = err.metadata?.get("grpc-status-details-bin")[0];
+        const details = raw === undefined ? undefined : typeof raw === "string" ? Buffer.from(raw, "base64") : raw;
+        const message = this.rpcError("Write", err).message.replace(/^[A-Z_]+: /, "");
+        done(decodeWriteFailure(count, err.code, details ? err.details : message, details));
+      },
+    );
   }
 
   /** A WriteBatcher that sends through this client. */
   batcher(options?: BatcherOptions): WriteBatcher {
-    return new WriteBatcher((u, bytes) => this.writeEncoded(u, bytes), options);
+    return new WriteBatcher((framed, count, done) => this.writeFramed(framed, count, done), options);
   }
 
   // --- Read ----------------------------------------------------------------------------------------
@@ -573,21 +590,16 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
   }
 }
 
-function okStatuses(n: number): UpdateStatus[] {
-  return new Array<UpdateStatus>(n).fill(UPDATE_OK);
-}
-
-function varintLength(n: number): number {
-  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
-}
-
-function writeVarint(buf: Buffer, o: number, n: number): number {
-  while (n >= 0x80) {
-    buf[o++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
+/** n OK statuses (one shared array per count seen: Writes of one size share it). */
+const OK_STATUSES = new Map<number, readonly UpdateStatus[]>();
+function okStatuses(n: number): readonly UpdateStatus[] {
+  let a = OK_STATUSES.get(n);
+  if (a === undefined) {
+    a = Object.freeze(new Array<UpdateStatus>(n).fill(UPDATE_OK));
+    if (OK_STATUSES.size < 1024) OK_STATUSES.set(n, a);
   }
-  buf[o++] = n;
-  return o;
+  return a;
 }
+
 
 

@@ -6,9 +6,10 @@ export * from "./bytes.js";
 export * from "./status.js";
 export * from "./p4info.js";
 export * from "./entities.js";
-export { entityKey, tableEntryKey } from "./entity-key.js";
+export { entityKey, identityOf, putCanonical, sortFieldMatches, tableEntryKey, tableEntryOfKey } from "./entity-key.js";
 export { scanCounterResponse, tableEntryKeyAt, type ScanSink } from "./read-scan.js";
-export { WriteBatcher, type BatcherOptions, type BatcherStats, type EncodedWrite, type UpdateCallback } from "./batcher.js";
+export { WriteBatcher, type BatcherOptions, type BatcherStats, type FramedWrite, type UpdateCallback, type UpdateOwner } from "./batcher.js";
+export { ProtoWriter, putVarint, varintSize } from "./proto-writer.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export { arbitrate, type ArbitrationEvent, type ArbitrationState, type Transition } from "./arbitration.js";
 export {

@@ -1,10 +1,11 @@
 // Counter reads without protobufjs objects: walks the raw bytes of a ReadResponse and hands each
-// DirectCounterEntry (as its table entry's key, exactly tableEntryKey's string) and each
+// DirectCounterEntry (as its table entry's key, exactly tableEntryKey's identity string) and each
 // CounterEntry (counter id, index) with its packet and byte counts to the caller. A counter poll of
 // 100,000 entries builds no Entity, TableEntry or FieldMatch object. Pure; bytes that are not a
 // well-formed ReadResponse end the scan with an error value, never an exception.
 
-const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? "0" : "") + i.toString(16));
+import { identityOf, putCanonical, putInt32Field, sortFieldMatches } from "./entity-key.js";
+import { ProtoWriter } from "./proto-writer.js";
 
 /** One shared bigint per count below 2^16 (idle entries read 0 at every poll). */
 const SMALL: bigint[] = [];
@@ -105,44 +106,39 @@ class Cursor {
   }
 }
 
-function hexAt(buf: Uint8Array, start: number, end: number): string {
-  let i = start;
-  while (i < end - 1 && buf[i] === 0) i++;
-  let s = "";
-  for (; i < end; i++) s += HEX[buf[i]!]!;
-  return s;
-}
+const scratch = new ProtoWriter(1024);
 
-/** Reads a message of `bytes` fields 1 and 2 (Exact, Ternary, Range, Optional): hex of each (last one wins). */
-function twoBytes(c: Cursor, end: number): [string, string] {
-  let a = "";
-  let b = "";
-  const inner = new Cursor(c.buf, c.pos, end);
-  while (inner.pos < end && !inner.bad) {
-    const tag = inner.u32();
+/** The [start, end) of bytes fields 1 and 2 of the message in [c.pos, end) (the last of each wins; -1 when absent). */
+function twoRanges(c: Cursor, end: number, out: number[]): void {
+  out[0] = out[1] = out[2] = out[3] = -1;
+  while (c.pos < end && !c.bad) {
+    const tag = c.u32();
     const f = tag >>> 3;
     if ((f === 1 || f === 2) && (tag & 7) === 2) {
-      const e = inner.span();
-      if (inner.bad) break;
-      const h = hexAt(c.buf, inner.pos, e);
-      if (f === 1) a = h;
-      else b = h;
-      inner.pos = e;
-    } else inner.skip(tag & 7);
+      const e = c.span();
+      if (c.bad) break;
+      out[(f - 1) * 2] = c.pos;
+      out[(f - 1) * 2 + 1] = e;
+      c.pos = e;
+    } else c.skip(tag & 7);
   }
-  if (inner.bad) c.bad = true;
   c.pos = end;
-  return [a, b];
 }
 
-/** The key of one FieldMatch in [c.pos, end): the same string as entity-key.ts's fieldKey. */
-function fieldKeyAt(c: Cursor, end: number): string {
+const ranges = [0, 0, 0, 0];
+
+/** The canonical FieldMatch (entity-key.ts) of the one in [c.pos, end), as a latin1 string. */
+function fieldMatchAt(c: Cursor, end: number): string {
+  const w = scratch;
+  const start = w.pos;
+  const buf = c.buf;
   let id = 0;
   let kind = 0;
-  let a = "";
-  let b = "";
-  let n = 0;
-  let typeUrl = "";
+  let a0 = -1;
+  let a1 = -1;
+  let b0 = -1;
+  let b1 = -1;
+  let prefix = 0;
   while (c.pos < end && !c.bad) {
     const tag = c.u32();
     const f = tag >>> 3;
@@ -152,59 +148,58 @@ function fieldKeyAt(c: Cursor, end: number): string {
       const e = c.span();
       if (c.bad) break;
       kind = f;
+      const inner = new Cursor(buf, c.pos, e);
       if (f === 4) {
         // LPM: value = 1 (bytes), prefix_len = 2 (int32)
-        a = "";
-        n = 0;
-        while (c.pos < e && !c.bad) {
-          const t = c.u32();
+        a0 = a1 = -1;
+        prefix = 0;
+        while (inner.pos < e && !inner.bad) {
+          const t = inner.u32();
           if (t === 0x0a) {
-            const ve = c.span();
-            if (c.bad) break;
-            a = hexAt(c.buf, c.pos, ve);
-            c.pos = ve;
-          } else if (t === 0x10) n = c.u32() | 0;
-          else c.skip(t & 7);
+            const ve = inner.span();
+            if (inner.bad) break;
+            a0 = inner.pos;
+            a1 = ve;
+            inner.pos = ve;
+          } else if (t === 0x10) prefix = inner.u32() | 0;
+          else inner.skip(t & 7);
         }
-        c.pos = e;
-      } else if (f === 100) {
-        // google.protobuf.Any: type_url = 1 (string), value = 2 (bytes)
-        typeUrl = "";
-        b = "";
-        while (c.pos < e && !c.bad) {
-          const t = c.u32();
-          if (t === 0x0a) {
-            const ve = c.span();
-            if (c.bad) break;
-            typeUrl = Buffer.from(c.buf.buffer, c.buf.byteOffset + c.pos, ve - c.pos).toString("utf8");
-            c.pos = ve;
-          } else if (t === 0x12) {
-            const ve = c.span();
-            if (c.bad) break;
-            b = hexAt(c.buf, c.pos, ve);
-            c.pos = ve;
-          } else c.skip(t & 7);
-        }
-        c.pos = e;
-      } else [a, b] = twoBytes(c, e);
+      } else {
+        twoRanges(inner, e, ranges);
+        [a0, a1, b0, b1] = ranges as [number, number, number, number];
+      }
+      if (inner.bad) c.bad = true;
+      c.pos = e;
     } else c.skip(wt);
   }
-  switch (kind) {
-    case 2:
-      return `${id}=${a}`;
-    case 3:
-      return `${id}=${a}&${b}`;
-    case 4:
-      return `${id}=${a}/${n}`;
-    case 6:
-      return `${id}=${a}-${b}`;
-    case 7:
-      return `${id}=${a}?`;
-    case 100:
-      return `${id}=${typeUrl}:${b}`;
-    default:
-      return `${id}`;
+  if (id !== 0) w.uintField(1, id);
+  if (kind !== 0) {
+    const mark = w.open(kind);
+    switch (kind) {
+      case 2:
+      case 7:
+        putCanonical(w, 1, buf, Math.max(a0, 0), Math.max(a1, 0));
+        break;
+      case 3:
+      case 6:
+        putCanonical(w, 1, buf, Math.max(a0, 0), Math.max(a1, 0));
+        putCanonical(w, 2, buf, Math.max(b0, 0), Math.max(b1, 0));
+        break;
+      case 4:
+        putCanonical(w, 1, buf, Math.max(a0, 0), Math.max(a1, 0));
+        putInt32Field(w, 2, prefix);
+        break;
+      case 100:
+        // google.protobuf.Any: type_url = 1, value = 2, kept as they are (not bytestrings).
+        if (a1 > a0) w.bytesField(1, buf.subarray(a0, a1));
+        if (b1 > b0) w.bytesField(2, buf.subarray(b0, b1));
+        break;
+    }
+    w.close(mark);
   }
+  const k = w.latin1Of(start);
+  w.pos = start;
+  return k;
 }
 
 /**
@@ -228,18 +223,15 @@ export function tableEntryKeyAt(buf: Uint8Array, start: number, end: number): st
     else if (f === 2 && wt === 2) {
       const e = c.span();
       if (c.bad) break;
-      const k = fieldKeyAt(c, e);
+      const k = fieldMatchAt(c, e);
       c.pos = e;
       if (first === undefined) first = k;
       else (more ??= [first]).push(k);
     } else c.skip(wt);
   }
   if (c.bad) return undefined;
-  const head = `t${tableId}/${priority}${isDefault ? "/default" : ""}`;
-  if (first === undefined) return head;
-  if (more === undefined) return head + "/" + first;
-  more.sort();
-  return head + "/" + more.join(",");
+  const fields = more !== undefined ? sortFieldMatches(more) : first !== undefined ? [first] : [];
+  return identityOf(tableId, fields, priority, isDefault);
 }
 
 /** CounterData in [c.pos, end): [packets, bytes]. */

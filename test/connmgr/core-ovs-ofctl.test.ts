@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnManager } from "../../src/connmgr/conn-manager.js";
 import { Ofproto } from "../../src/ofproto/ofproto.js";
-import { ScriptedProvider } from "../../src/ofproto/test-provider.js";
+import { ScriptedProvider } from "../ofproto/scripted-provider.js";
 import { OxmField } from "../../src/openflow/match.js";
 
 const run = promisify(execFile);

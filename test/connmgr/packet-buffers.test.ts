@@ -1,6 +1,7 @@
 // Per-connection packet buffers: a bounded ring, each buffer id taken once, stale ids refused.
 import { describe, expect, it } from "vitest";
 import { OFP_NO_BUFFER, PacketBuffers } from "../../src/connmgr/packet-buffers.js";
+import { ok } from "../../src/openflow/result.js";
 
 const pkt = (n: number) => ({ inPort: n, data: Uint8Array.of(n, n, n) });
 
@@ -9,15 +10,15 @@ describe("PacketBuffers", () => {
     const buffers = new PacketBuffers({ slots: 4 });
     const id = buffers.store(pkt(7));
     expect(id).not.toBe(OFP_NO_BUFFER);
-    expect(buffers.take(id)).toEqual(pkt(7));
-    expect(buffers.take(id)).toMatchObject({ name: "BAD_REQUEST_BUFFER_EMPTY" });
+    expect(buffers.take(id)).toEqual(ok(pkt(7)));
+    expect(buffers.take(id)).toMatchObject({ ok: false, error: { name: "BAD_REQUEST_BUFFER_EMPTY" } });
   });
 
   it("refuses an id it never gave out with BUFFER_UNKNOWN", () => {
     const buffers = new PacketBuffers({ slots: 4 });
-    expect(buffers.take(0x1234)).toMatchObject({ name: "BAD_REQUEST_BUFFER_UNKNOWN" });
-    expect(buffers.take(OFP_NO_BUFFER)).toMatchObject({ name: "BAD_REQUEST_BUFFER_UNKNOWN" });
-    expect(buffers.take(3)).toMatchObject({ name: "BAD_REQUEST_BUFFER_UNKNOWN" });
+    expect(buffers.take(0x1234)).toMatchObject({ ok: false, error: { name: "BAD_REQUEST_BUFFER_UNKNOWN" } });
+    expect(buffers.take(OFP_NO_BUFFER)).toMatchObject({ ok: false, error: { name: "BAD_REQUEST_BUFFER_UNKNOWN" } });
+    expect(buffers.take(3)).toMatchObject({ ok: false, error: { name: "BAD_REQUEST_BUFFER_UNKNOWN" } });
   });
 
   it("is bounded: when every slot holds a young packet, the next is not buffered", () => {
@@ -32,8 +33,8 @@ describe("PacketBuffers", () => {
     const fresh = buffers.store(pkt(5));
     expect(fresh).not.toBe(OFP_NO_BUFFER);
     expect(ids).not.toContain(fresh);
-    expect(buffers.take(ids[0]!)).toMatchObject({ name: "BAD_REQUEST_BUFFER_UNKNOWN" });
-    expect(buffers.take(fresh)).toEqual(pkt(5));
+    expect(buffers.take(ids[0]!)).toMatchObject({ ok: false, error: { name: "BAD_REQUEST_BUFFER_UNKNOWN" } });
+    expect(buffers.take(fresh)).toEqual(ok(pkt(5)));
     expect(buffers.held).toBe(2);
   });
 
@@ -46,10 +47,10 @@ describe("PacketBuffers", () => {
   it("a freed slot is reused with a new id", () => {
     const buffers = new PacketBuffers({ slots: 1 });
     const a = buffers.store(pkt(1));
-    expect(buffers.take(a)).toEqual(pkt(1));
+    expect(buffers.take(a)).toEqual(ok(pkt(1)));
     const b = buffers.store(pkt(2));
     expect(b).not.toBe(a);
-    expect(buffers.take(a)).toMatchObject({ name: "BAD_REQUEST_BUFFER_UNKNOWN" });
-    expect(buffers.take(b)).toEqual(pkt(2));
+    expect(buffers.take(a)).toMatchObject({ ok: false, error: { name: "BAD_REQUEST_BUFFER_UNKNOWN" } });
+    expect(buffers.take(b)).toEqual(ok(pkt(2)));
   });
 });

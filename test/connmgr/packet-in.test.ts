@@ -66,10 +66,10 @@ describe("packet_in", () => {
     expect(data.length).toBe(128);
     expect(bufferId).not.toBe(OFP_NO_BUFFER);
     const taken = equal.view.takeBuffer(bufferId);
-    expect(taken).toMatchObject({ inPort: 3 });
-    expect("data" in taken && taken.data.length).toBe(300);
-    expect(equal.view.takeBuffer(bufferId)).toMatchObject({ name: "BAD_REQUEST_BUFFER_EMPTY" });
-    expect(slave.view.takeBuffer(bufferId)).toMatchObject({ name: "BAD_REQUEST_BUFFER_UNKNOWN" });
+    expect(taken).toMatchObject({ ok: true, value: { inPort: 3 } });
+    expect(taken.ok && taken.value.data.length).toBe(300);
+    expect(equal.view.takeBuffer(bufferId)).toMatchObject({ ok: false, error: { name: "BAD_REQUEST_BUFFER_EMPTY" } });
+    expect(slave.view.takeBuffer(bufferId)).toMatchObject({ ok: false, error: { name: "BAD_REQUEST_BUFFER_UNKNOWN" } });
     // The slave got nothing: an echo round trip proves the stream is quiet.
     slave.client.send(echoRequest(0x04, 1));
     await slave.client.next(OFPT.ECHO_REPLY);

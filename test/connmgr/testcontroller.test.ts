@@ -118,9 +118,9 @@ describe("ovs-testcontroller", () => {
       });
       const bufferId = await endpoint.bufferUsed;
       const taken = conn.takeBuffer(bufferId);
-      expect(taken).toMatchObject({ inPort: 1 });
-      expect("data" in taken && Buffer.from(taken.data).equals(Buffer.from(frame))).toBe(true);
-      expect(conn.takeBuffer(bufferId)).toMatchObject({ name: "BAD_REQUEST_BUFFER_EMPTY" });
+      expect(taken).toMatchObject({ ok: true, value: { inPort: 1 } });
+      expect(taken.ok && Buffer.from(taken.value.data).equals(Buffer.from(frame))).toBe(true);
+      expect(conn.takeBuffer(bufferId)).toMatchObject({ ok: false, error: { name: "BAD_REQUEST_BUFFER_EMPTY" } });
       // Its learning switch set miss_send_len and installed a table-miss rule to the controller.
       expect(endpoint.seen).toEqual(expect.arrayContaining(["features_request", "set_config", "packet_out"]));
     });

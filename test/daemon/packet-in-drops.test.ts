@@ -7,7 +7,7 @@
 import { connect, type Socket } from "node:net";
 import { afterEach, beforeAll, expect, test } from "vitest";
 import { request } from "../../src/cli/ofp4ctl.js";
-import { DataplaneTap } from "../../src/daemon/dataplane-tap.js";
+import { DataplaneTap } from "../../targets/bmv2/dataplane-tap.js";
 import { ctl, ensureBuilt, ofctl, startDaemon, type Proc } from "../cli/process.js";
 
 const started: Proc[] = [];

@@ -1,12 +1,14 @@
 // ofp4 assembled in this process (for tests that need the sim object itself): the sim (ofp4.p4
-// model, real gRPC on 127.0.0.1 port 0), the offload provider, the ofproto core behind
-// FreshStatsEndpoint and the connection manager on 127.0.0.1 port 0, as the daemon assembles
-// them. The end-to-end and differential tests use the real process (ofp4.ts) instead.
+// model, real gRPC on 127.0.0.1 port 0), the offload provider, the ofproto core and the
+// connection manager on 127.0.0.1 port 0, as the daemon assembles them. The end-to-end and differential tests use the real process (ofp4.ts) instead.
 
 import { ConnManager } from "../../src/connmgr/conn-manager.js";
 import type { ConnManagerOptions } from "../../src/connmgr/conn-manager.js";
-import { FreshStatsEndpoint } from "../../src/offload/fresh-stats.js";
+import { readFileSync } from "node:fs";
+import { loadMapping } from "../../src/offload/mapping.js";
 import { OffloadProvider } from "../../src/offload/provider.js";
+import { loadP4InfoFile } from "../../src/p4runtime/index.js";
+import { DataplanePorts } from "../../targets/bmv2/dataplane-ports.js";
 import { Ofproto } from "../../src/ofproto/ofproto.js";
 import { ofp4Pipeline } from "../../targets/sim/pipeline/ofp4-pipeline.js";
 import { startSim, type Sim } from "../../targets/sim/sim.js";
@@ -38,26 +40,24 @@ export async function startOfp4InProcess(options: Ofp4InProcessOptions = {}): Pr
   let core: Ofproto | undefined;
   let manager: ConnManager | undefined;
   try {
+    const p4info = loadP4InfoFile("p4/ofp4.p4info.txtpb");
     const provider = new OffloadProvider({
       p4runtimeAddress: sim.p4runtimeAddress,
       deviceId: 0n,
       electionId: 10n,
-      p4infoPath: "p4/ofp4.p4info.txtpb",
-      deviceConfigPath: "p4/ofp4.json",
-      mappingPath: "p4/ofp4.mapping.json",
+      p4info,
+      mapping: loadMapping("p4/ofp4.mapping.json", p4info),
+      deviceConfig: readFileSync("p4/ofp4.json"),
       ports: Array.from({ length: nports }, (_, i) => ({ number: i + 1, name: `p${i + 1}`, targetPort: i + 1 })),
       counterPollIntervalMs: options.counterPollIntervalMs ?? 1000,
       targetName: "sim",
       targetWaitMs: 5000,
-      dataplaneAddress: sim.dataplaneAddress,
+      ...(sim.dataplaneAddress !== undefined ? { portControl: new DataplanePorts(sim.dataplaneAddress, 0n) } : {}),
     });
     core = await Ofproto.create(provider, { expiryIntervalMs: options.expiryIntervalMs ?? 200 });
     const sw = core;
-    let wake = (): void => undefined;
-    const endpoint = new FreshStatsEndpoint(sw, provider, () => wake());
-    manager = new ConnManager(endpoint, { probeIntervalMs: 0, ...options.connmgr });
+    manager = new ConnManager(sw, { probeIntervalMs: 0, ...options.connmgr });
     const mgr = manager;
-    wake = () => mgr.wake();
     sw.attach(mgr);
     const listener = await mgr.listen({ port: 0, host: "127.0.0.1" });
     const port = listener.port;

@@ -7,7 +7,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyOnly, OFPG, OFPP } from "../../src/openflow/actions.js";
 import { OFPFF, OFPPS, OFPR, OFPRR } from "../../src/openflow/messages.js";
 import { OxmField } from "../../src/openflow/match.js";
-import { FreshStatsEndpoint } from "../../src/offload/fresh-stats.js";
 import { flowMod, ipDst, output } from "../ofproto/harness.js";
 import { barrier, nextEmit, startOffloadRig, udpFrame, type OffloadRig } from "./rig.js";
 
@@ -171,9 +170,14 @@ describe("fresh statistics", () => {
     const out = nextEmit(rig.sim, 2);
     rig.sim.inject(1, frame);
     await out;
-    let woken: () => void = () => undefined;
-    const wake = new Promise<void>((resolve) => (woken = resolve));
-    const fresh = new FreshStatsEndpoint(rig.sw, rig.provider, () => woken(), 1000);
+    // The core decides (provider.ts §4.2): it postpones while the counters are stale and retries (wake) after one refresh.
+    const wake = new Promise<void>((resolve) => {
+      const inner = rig.cm.wake.bind(rig.cm);
+      rig.cm.wake = () => {
+        inner();
+        resolve();
+      };
+    });
     const request = {
       msg: {
         type: "multipart_request",
@@ -182,6 +186,7 @@ describe("fresh statistics", () => {
       xid: 77,
       raw: new Uint8Array(16),
     } as const;
+    const fresh = rig.sw;
     expect(fresh.handle(c, request)).toBe("postponed");
     await wake;
     expect(fresh.handle(c, request)).toBe("done");

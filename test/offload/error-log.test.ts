@@ -130,7 +130,7 @@ describe("P4Runtime errors in the log", () => {
     const path = join(dir, "not-bmv2.json");
     writeFileSync(path, "this is not a bmv2 JSON");
     const cap = capture();
-    const provider = new OffloadProvider({ ...providerOptions(sim), deviceConfigPath: path, log: cap.log });
+    const provider = new OffloadProvider(providerOptions(sim, { deviceConfigPath: path, log: cap.log }));
     const refused = await Ofproto.create(provider, { expiryIntervalMs: 0 }).then(
       () => undefined,
       (e: unknown) => e,

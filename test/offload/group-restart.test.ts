@@ -9,7 +9,7 @@ import { applyOnly, OFPG, OFPP, type Action } from "../../src/openflow/actions.j
 import { OxmField } from "../../src/openflow/match.js";
 import type { GroupDesc, GroupMod } from "../../src/openflow/multipart-types.js";
 import { groupDescs } from "../../src/ofproto/group-table.js";
-import { Rule } from "../../src/ofproto/rule.js";
+import type { Recovered } from "../../src/ofproto/provider.js";
 import { decodeEntryMetadata } from "../../src/offload/group-record.js";
 import { decodeRuleMetadata } from "../../src/offload/metadata.js";
 import { ofp4Pipeline } from "../../targets/sim/pipeline/ofp4-pipeline.js";
@@ -30,14 +30,9 @@ function groupMod(command: GroupMod["command"], groupType: GroupMod["groupType"]
   return { type: "group_mod", body: { command, groupType, groupId, buckets: buckets.map((actions) => ({ weight: 0, watchPort: OFPP.ANY, watchGroup: OFPG.ANY, actions })) } };
 }
 
-/** What the daemon does after construct (src/daemon/switch.ts adoptRecovered): groups first, then rules. */
-function adopt(r: OffloadRig): number {
-  for (const g of r.provider.recoveredGroups()) r.sw.groups.set(g.groupId, { desc: g, created: r.clock.now });
-  const group = r.sw.newGroup(undefined, undefined);
-  let refused = 0;
-  for (const rec of r.provider.recoveredRules()) if (r.sw.startAdd(group, new Rule({ ...rec }, r.clock.now), false) !== undefined) refused++;
-  r.sw.submit(group);
-  return refused;
+/** What the provider recovered at construct (provider.ts §1.4: it travels in the switch description). */
+function recovered(r: OffloadRig): Recovered {
+  return r.sw.description!.recovered!;
 }
 
 const SET_DST: Action = { type: "set_field", field: OxmField.ETH_DST, value: 0x0200000000aan };
@@ -69,15 +64,15 @@ describe("OpenFlow 1.3 groups after an ofp4 restart", () => {
     await rig.close();
     rig = undefined;
 
+    // The core adopts what the provider recovered: groups first, then every rule (none refused).
     rig = await startOffloadRig({ sim });
-    expect(rig.provider.recoveredGroups()).toEqual(groupsBefore);
+    expect(recovered(rig).groups).toEqual(groupsBefore);
     // The recovered rules name the group plainly (no record left in their instructions).
-    const rec1 = rig.provider.recoveredRules().find((r) => r.cookie === 1n)!;
+    const rec1 = recovered(rig).rules.find((r) => r.cookie === 1n)!;
     expect(rec1.instructions.applyActions).toEqual([{ type: "group", groupId: 1 }]);
-    expect(adopt(rig)).toBe(0);
     await rig.provider.idle();
     await new Promise<void>((resolve) => setImmediate(resolve));
-    expect(rig.provider.recoveredRules()).toEqual([]);
+    expect(rig.provider.stats().recoveredEntries).toBe(0);
     expect(rig.sw.tables[0]!.rules.size).toBe(4);
     expect(rig.provider.stats().writes).toBe(0); // adopted as the target holds them
     expect(groupDescs(rig.sw)).toEqual(groupsBefore);
@@ -116,10 +111,9 @@ describe("OpenFlow 1.3 groups after an ofp4 restart", () => {
     await rig.close();
     rig = undefined;
 
-    rig = await startOffloadRig({ sim });
-    expect(rig.provider.recoveredGroups().map((g) => g.groupId)).toEqual([7]);
-    // This controller defines group 7 anew (another port) instead of adopting: the entry follows it.
-    rig.provider.forgetRecovered();
+    // This ofp4 does not adopt what it recovered: the controller defines group 7 anew (another port), and the entry follows it.
+    rig = await startOffloadRig({ sim, core: { adoptRecovered: false } });
+    expect(recovered(rig).groups.map((g) => g.groupId)).toEqual([7]);
     const c2 = rig.cm.connect(0x04);
     rig.cm.submit(c2, groupMod("add", "indirect", 7, [[output(4)]]));
     rig.cm.submit(c2, flowMod("add", { match: ipDst(1), priority: 10, instructions: applyOnly([{ type: "group", groupId: 7 }]) }));

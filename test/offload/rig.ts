@@ -7,9 +7,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PacketInEvent } from "../../src/connmgr/endpoint.js";
+import { loadMapping } from "../../src/offload/mapping.js";
 import { OffloadProvider, type OffloadOptions } from "../../src/offload/provider.js";
-import { Ofproto } from "../../src/ofproto/ofproto.js";
-import { P4RuntimeClient, type p4 } from "../../src/p4runtime/index.js";
+import { Ofproto, type OfprotoOptions } from "../../src/ofproto/ofproto.js";
+import { loadP4InfoFile, P4RuntimeClient, type p4 } from "../../src/p4runtime/index.js";
+import { DataplanePorts } from "../../targets/bmv2/dataplane-ports.js";
 import { ofp4Pipeline } from "../../targets/sim/pipeline/ofp4-pipeline.js";
 import { startSim, type Sim } from "../../targets/sim/sim.js";
 import { TestConnManager, type TestConn } from "../ofproto/harness.js";
@@ -44,28 +46,37 @@ export interface OffloadRig {
   close(): Promise<void>;
 }
 
-export function providerOptions(sim: Sim, extra: Partial<OffloadOptions> = {}): OffloadOptions {
+/** Provider options for a rig; the pipeline files may be named instead of given loaded (as the daemon loads them). */
+export interface RigProviderOptions extends Partial<OffloadOptions> {
+  readonly p4infoPath?: string;
+  readonly deviceConfigPath?: string;
+  readonly mappingPath?: string;
+}
+
+export function providerOptions(sim: Sim, extra: RigProviderOptions = {}): OffloadOptions {
+  const { p4infoPath = P4INFO, deviceConfigPath = DEVICE_CONFIG, mappingPath = MAPPING, ...rest } = extra;
+  const p4info = loadP4InfoFile(p4infoPath);
   return {
     p4runtimeAddress: sim.p4runtimeAddress,
     deviceId: 0n,
     electionId: 10n,
-    p4infoPath: P4INFO,
-    deviceConfigPath: DEVICE_CONFIG,
-    mappingPath: MAPPING,
+    p4info,
+    mapping: loadMapping(mappingPath, p4info),
+    deviceConfig: readFileSync(deviceConfigPath),
     ports: [1, 2, 3, 4].map((n) => ({ number: n, name: `p${n}`, targetPort: n })),
     counterPollIntervalMs: 0,
     targetName: "sim",
     targetWaitMs: 5000,
-    dataplaneAddress: sim.dataplaneAddress,
-    ...extra,
+    ...(sim.dataplaneAddress !== undefined ? { portControl: new DataplanePorts(sim.dataplaneAddress, 0n) } : {}),
+    ...rest,
   };
 }
 
-export async function startOffloadRig(options: { sim?: Sim; provider?: Partial<OffloadOptions> } = {}): Promise<OffloadRig> {
+export async function startOffloadRig(options: { sim?: Sim; provider?: RigProviderOptions; core?: Partial<OfprotoOptions> } = {}): Promise<OffloadRig> {
   const sim = options.sim ?? (await startSim({ ports: 8, pipeline: ofp4Pipeline, log: () => undefined }));
   const provider = new OffloadProvider(providerOptions(sim, options.provider));
   const clock = { now: 1_000_000 };
-  const sw = await Ofproto.create(provider, { expiryIntervalMs: 0, now: () => clock.now });
+  const sw = await Ofproto.create(provider, { expiryIntervalMs: 0, now: () => clock.now, ...options.core });
   const cm = new WaitingConnManager(sw);
   const reader = new P4RuntimeClient({ address: sim.p4runtimeAddress, deviceId: 0n });
   return {

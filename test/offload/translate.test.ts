@@ -186,17 +186,17 @@ describe("packet-out planning", () => {
   const frame = Uint8Array.from({ length: 60 }, (_, i) => (i === 12 ? 0x08 : i === 13 ? 0 : i));
   it("FLOOD sends to every port but the in_port; push_vlan then set VID edits the bytes", () => {
     const plan = planPacketOut(mapping, ctx.isPort, ctx.ports, 2, frame, [{ type: "push_vlan", ethertype: 0x8100 }, { type: "set_vlan_vid", vid: 9 }, out(OFPP.FLOOD)]);
-    if ("name" in plan) throw new Error(plan.message);
-    expect(plan.sends.map((s) => s.egressPort)).toEqual([1, 3, 4]);
-    const f = plan.sends[0]!.payload;
+    if (!plan.ok) throw new Error(plan.error.message);
+    expect(plan.value.sends.map((s) => s.egressPort)).toEqual([1, 3, 4]);
+    const f = plan.value.sends[0]!.payload;
     expect(f.length).toBe(64);
     expect([...f.subarray(12, 18)]).toEqual([0x81, 0x00, 0x00, 0x09, 0x08, 0x00]);
   });
 
   it("refuses what ofp4 does not apply to packet-outs", () => {
     const r = planPacketOut(mapping, ctx.isPort, ctx.ports, OFPP.CONTROLLER, frame, [{ type: "set_field", field: OxmField.IPV4_DST, value: 1n }, out(1)]);
-    expect("name" in r && r.name).toBe("BAD_ACTION_BAD_SET_TYPE");
+    expect(!r.ok && r.error.name).toBe("BAD_ACTION_BAD_SET_TYPE");
     const l = planPacketOut(mapping, ctx.isPort, ctx.ports, OFPP.CONTROLLER, frame, [out(OFPP.LOCAL)]);
-    expect("name" in l && l.name).toBe("BAD_ACTION_BAD_OUT_PORT");
+    expect(!l.ok && l.error.name).toBe("BAD_ACTION_BAD_OUT_PORT");
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { OFPP } from "../../src/openflow/actions.js";
 import { ofError } from "../../src/openflow/errors.js";
-import { ScriptedProvider } from "../../src/ofproto/test-provider.js";
+import { ScriptedProvider } from "./scripted-provider.js";
 import { Ofproto } from "../../src/ofproto/ofproto.js";
 import { actions, dumpFlows, flowMod, ipDst, makeSwitch, rawRequest, settle, summary, TestConnManager } from "./harness.js";
 

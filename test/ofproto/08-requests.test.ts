@@ -85,11 +85,13 @@ describe("ports", () => {
 
   it("packet-in goes to connmgr unless the port says no packet-in", async () => {
     const { sw, provider, cm } = await makeSwitch();
-    const ev = { reason: 0, tableId: 0, cookie: 0n, match: [], inPort: 1, data: frame, maxLen: "miss_send_len" as const };
+    // A miss in table 0 with no table-miss rule: cookie all-ones, the connection's miss_send_len.
+    const ev = { reason: "no_match" as const, tableId: 0, inPort: 1, metadata: 0n, key: new Map(), frame };
     provider.core!.packetIn(ev);
     sw.ports.set(1, { ...sw.ports.get(1)!, config: OFPPC.NO_PACKET_IN });
     provider.core!.packetIn(ev);
-    expect(cm.packetIns).toEqual([ev]);
+    const sent = { reason: 0, tableId: 0, cookie: 0xffffffffffffffffn, match: [{ field: 0, value: 1n, mask: 0xffffffffn }], inPort: 1, data: frame, maxLen: "miss_send_len" };
+    expect(cm.packetIns).toEqual([sent]);
   });
 
   it("port stats for all ports or one; an unknown port gives an empty reply", async () => {

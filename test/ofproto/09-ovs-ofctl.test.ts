@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ConnManager } from "../../src/connmgr/conn-manager.js";
 import { ofError } from "../../src/openflow/errors.js";
 import { Ofproto } from "../../src/ofproto/ofproto.js";
-import { ScriptedProvider } from "../../src/ofproto/test-provider.js";
+import { ScriptedProvider } from "./scripted-provider.js";
 
 const run = promisify(execFile);
 

@@ -15,12 +15,13 @@ import type {
   Request,
 } from "../../src/connmgr/endpoint.js";
 import { applyOnly, NO_INSTRUCTIONS, OFPG, OFPP, type Action } from "../../src/openflow/actions.js";
+import { fail, ok, type Result } from "../../src/openflow/result.js";
 import { ofError, type OfError } from "../../src/openflow/errors.js";
 import { normalizeMatch, OxmField, type Match } from "../../src/openflow/match.js";
 import { OFP_NO_BUFFER, type FlowMod, type FlowModCommand, type OfMessage } from "../../src/openflow/messages.js";
 import type { FlowStats } from "../../src/openflow/multipart-types.js";
 import { Ofproto, type OfprotoOptions } from "../../src/ofproto/ofproto.js";
-import { ScriptedProvider, type ScriptedProviderOptions } from "../../src/ofproto/test-provider.js";
+import { ScriptedProvider, type ScriptedProviderOptions } from "./scripted-provider.js";
 
 export interface Sent {
   readonly msg: OfMessage;
@@ -62,11 +63,11 @@ export class TestConn implements OfConnView {
     this.errors.push({ error, request });
   }
 
-  takeBuffer(bufferId: number): BufferedPacket | OfError {
+  takeBuffer(bufferId: number): Result<BufferedPacket> {
     const b = this.buffers.get(bufferId);
-    if (b === undefined) return ofError("BAD_REQUEST_BUFFER_UNKNOWN", `buffer ${bufferId}`);
+    if (b === undefined) return fail(ofError("BAD_REQUEST_BUFFER_UNKNOWN", `buffer ${bufferId}`));
     this.buffers.delete(bufferId);
-    return b;
+    return ok(b);
   }
 
   /** Messages of one type sent to this connection. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { p4 } from "../../src/generated/proto.js";
-import { WriteBatcher, type EncodedWrite } from "../../src/p4runtime/batcher.js";
+import { WriteBatcher, type FramedWrite } from "../../src/p4runtime/batcher.js";
 import { Code, UPDATE_OK, decodeWriteFailure, encodeWriteFailure, type UpdateStatus } from "../../src/p4runtime/status.js";
 
 function entry(i: number, priority = 10): p4.v1.IUpdate {
@@ -27,20 +27,20 @@ class FakeTarget {
   inFlight = 0;
   maxInFlight = 0;
 
-  readonly write: EncodedWrite = (updates, encodedBytes) => {
-    const decoded = updates.map((b) => p4.v1.Update.decode(b));
+  readonly write: FramedWrite = (framed, count, done) => {
+    // The framed updates are WriteRequest field 4: decode them as a WriteRequest's updates.
+    const decoded = p4.v1.WriteRequest.decode(framed).updates as p4.v1.Update[];
+    expect(decoded).toHaveLength(count);
     this.writes.push(decoded);
-    this.bytes.push(encodedBytes);
+    this.bytes.push(framed.length);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    return new Promise((resolve) => {
-      const answer = (): void => {
-        this.inFlight--;
-        resolve(decoded.map((u) => this.fail(u) ?? UPDATE_OK));
-      };
-      if (this.auto) setImmediate(answer);
-      else this.waiting.push(answer);
-    });
+    const answer = (): void => {
+      this.inFlight--;
+      done(decoded.map((u) => this.fail(u) ?? UPDATE_OK));
+    };
+    if (this.auto) setImmediate(answer);
+    else this.waiting.push(answer);
   };
 
   /** Answers every Write received so far. */
@@ -155,7 +155,9 @@ describe("write batcher", () => {
   });
 
   it("gives every update of a Write that failed as a whole the failure", async () => {
-    const b = new WriteBatcher(() => Promise.reject(new Error("boom")));
+    const b = new WriteBatcher(() => {
+      throw new Error("boom");
+    });
     const all = await Promise.all([b.submitAsync(entry(1)), b.submitAsync(entry(2))]);
     expect(all.map((r) => [r.code, r.outcomeUnknown])).toEqual([
       [Code.UNKNOWN, true],

@@ -4,7 +4,7 @@
 // never touches P4Runtime.
 
 import * as grpc from "@grpc/grpc-js";
-import { p4 } from "../generated/proto.js";
+import { p4 } from "../../src/generated/proto.js";
 
 const PATH = "/p4.bm.DataplaneInterface/PacketStream";
 const KEEP = 100;

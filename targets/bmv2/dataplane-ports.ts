@@ -1,10 +1,11 @@
 // Port operational status on targets that serve bmv2's dataplane service (p4.bm.DataplaneInterface:
 // bmv2 with --dp-grpc-server-addr, and ofp4's sim): SetPortOperStatus takes a port down or up.
-// P4Runtime itself has no port control, so this is a second, optional gRPC channel. Promises a
-// rejection naming the address on failure; never touches P4Runtime state.
+// P4Runtime itself has no port control, so this is a second, optional gRPC channel; the daemon
+// gives it to the offload provider as its PortControl. Promises a rejection naming the address
+// on failure; never touches P4Runtime state.
 
 import * as grpc from "@grpc/grpc-js";
-import { p4 } from "../generated/proto.js";
+import { p4 } from "../../src/generated/proto.js";
 
 const PATH = "/p4.bm.DataplaneInterface/SetPortOperStatus";
 

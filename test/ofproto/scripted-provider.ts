@@ -4,13 +4,13 @@
 // it can refuse operations at construct time. It records packet-outs, port and group mods.
 // It never completes an operation from inside the call that started it (provider.ts §3.2).
 
-import { OFPP } from "../openflow/actions.js";
-import type { OfError } from "../openflow/errors.js";
-import { OFPPF, OFPPS, type PortDesc } from "../openflow/messages.js";
-import { OxmField } from "../openflow/match.js";
-import { portStatsOf, type GroupMod, type PortStats, type TableFeatures } from "../openflow/multipart-types.js";
-import { describeTable } from "../openflow/table-features.js";
-import type { Operation, OperationType } from "./operation.js";
+import { OFPP } from "../../src/openflow/actions.js";
+import type { OfError } from "../../src/openflow/errors.js";
+import { OFPPF, OFPPS, type PortDesc } from "../../src/openflow/messages.js";
+import { OxmField } from "../../src/openflow/match.js";
+import { portStatsOf, type GroupMod, type PortStats, type TableFeatures } from "../../src/openflow/multipart-types.js";
+import { describeTable } from "../../src/openflow/table-features.js";
+import type { Operation, OperationType } from "../../src/ofproto/operation.js";
 import type {
   PacketOut,
   PortModRequest,
@@ -19,8 +19,8 @@ import type {
   RuleStats,
   SwitchDescription,
   TableDescription,
-} from "./provider.js";
-import type { Rule } from "./rule.js";
+} from "../../src/ofproto/provider.js";
+import type { Rule } from "../../src/ofproto/rule.js";
 
 /** How the scripted provider completes what it accepted. */
 export type AutoComplete = "never" | "immediate" | { readonly delayMs: number };
