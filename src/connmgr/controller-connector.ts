@@ -8,7 +8,7 @@ import { EventEmitter } from "node:events";
 import net from "node:net";
 import tls from "node:tls";
 import type { Duplex } from "node:stream";
-import { Backoff, type BackoffOptions } from "./backoff.js";
+import { Backoff, type BackoffOptions } from "../util/backoff.js";
 import { clientTlsOptions, type TlsSettings } from "./listener.js";
 import type { Logger } from "./logger.js";
 

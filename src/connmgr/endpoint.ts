@@ -11,7 +11,8 @@ import type { Result } from "../openflow/result.js";
 import type { OfMessage } from "../openflow/messages.js";
 import type { Match } from "../openflow/match.js";
 
-export type OfVersion = 0x01 | 0x04;
+export type { OfVersion } from "../openflow/messages.js";
+import type { OfVersion } from "../openflow/messages.js";
 
 /** Controller role (OpenFlow 1.3 roles; OpenFlow 1.0 via Nicira role request: other = equal). */
 export type ControllerRole = "equal" | "master" | "slave";

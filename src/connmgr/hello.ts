@@ -3,9 +3,7 @@
 // A peer HELLO without a version bitmap is taken to support every version up to its header
 // version (as Open vSwitch does), so an OpenFlow 1.1 peer still meets ofp4 on 1.0.
 
-import type { OfVersion } from "./endpoint.js";
-
-export const SUPPORTED_VERSIONS: readonly OfVersion[] = [0x01, 0x04];
+import type { OfVersion } from "../openflow/messages.js";
 
 export function isOfVersion(v: number): v is OfVersion {
   return v === 0x01 || v === 0x04;

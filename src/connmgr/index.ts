@@ -6,9 +6,9 @@ export { ConnManager, type ConnManagerOptions, type ConnManagerEvents, type Conn
 export type { OfConn, OfConnOptions, OfConnState, OfConnStats } from "./ofconn.js";
 export { Listener, type ListenSettings, type TlsSettings } from "./listener.js";
 export { ControllerConnector, type ConnectSettings, type ConnectorState } from "./controller-connector.js";
-export type { BackoffOptions } from "./backoff.js";
+export type { BackoffOptions } from "../util/backoff.js";
 export { DEFAULT_SEND_QUEUE_LIMITS, type SendQueueLimits } from "./send-queue.js";
-export { OFP_NO_BUFFER, type PacketBuffersOptions } from "./packet-buffers.js";
+export type { PacketBuffersOptions } from "./packet-buffers.js";
 export { defaultAsyncConfig, wantsAsync } from "./async-config.js";
 export type { Logger } from "./logger.js";
 export * from "./endpoint.js";

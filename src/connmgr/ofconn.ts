@@ -9,7 +9,7 @@
 import type { Duplex } from "node:stream";
 import { ofError, type OfError } from "../openflow/errors.js";
 import type { Result } from "../openflow/result.js";
-import type { DecodedMessage, OfMessage } from "../openflow/messages.js";
+import type { DecodeOptions, DecodedMessage, OfMessage } from "../openflow/messages.js";
 import { wantsAsync, defaultAsyncConfig, type AsyncKind } from "./async-config.js";
 import type {
   AsyncConfig,
@@ -21,12 +21,14 @@ import type {
   PacketInEvent,
   Request,
 } from "./endpoint.js";
-import { errorVersionFor, helloVersion, negotiateVersion, readPeerHello, SUPPORTED_VERSIONS } from "./hello.js";
+import { errorVersionFor, helloVersion, negotiateVersion, readPeerHello } from "./hello.js";
 import { InboundQueue } from "./inbound-queue.js";
-import { PacketBuffers, OFP_NO_BUFFER, type PacketBuffersOptions } from "./packet-buffers.js";
+import { PacketBuffers, type PacketBuffersOptions } from "./packet-buffers.js";
 import { SendQueue, DEFAULT_SEND_QUEUE_LIMITS, type SendQueueLimits, type SendKind } from "./send-queue.js";
 import { TokenBucket } from "./token-bucket.js";
-import { wire, type Framer } from "./wire.js";
+import { SUPPORTED_VERSIONS, decodeMessage, encodeError, encodeMessage, encodeMessages } from "../openflow/codec.js";
+import { FrameSplitter } from "../openflow/framing.js";
+import { OFP_NO_BUFFER } from "../openflow/messages.js";
 import type { Logger } from "./logger.js";
 
 export type OfConnState = "hello" | "ready" | "blocked" | "closed";
@@ -43,6 +45,10 @@ const TRANSITIONS: Readonly<Record<OfConnState, readonly OfConnState[]>> = {
 const OFPT_HELLO = 0;
 const OFPT_ECHO_REQUEST = 2;
 const OFPT_ECHO_REPLY = 3;
+/** Decode options: an OF1.0 flow_mod command carries a table id (NXT_FLOW_MOD_TABLE_ID), or not. */
+const TABLE_ID_IN_COMMAND: DecodeOptions = { flowModTableId: true };
+const PLAIN: DecodeOptions = { flowModTableId: false };
+
 /** OFPCML_NO_BUFFER: an output:CONTROLLER max_len asking for the whole packet, unbuffered. */
 const OFPCML_NO_BUFFER = 0xffff;
 
@@ -117,7 +123,7 @@ export class OfConn implements OfConnView {
   private negotiated: OfVersion | undefined;
   private closeReason: string | undefined;
   private readonly versions: readonly OfVersion[];
-  private readonly framer: Framer;
+  private readonly framer: FrameSplitter;
   private readonly sendQueue: SendQueue;
   private readonly inbound = new InboundQueue<Request | Uint8Array>();
   private readonly maxInbound: number;
@@ -166,7 +172,7 @@ export class OfConn implements OfConnView {
     if (this.versions.length === 0) throw new RangeError("an ofconn needs at least one OpenFlow version");
     this.now = options.now ?? (() => performance.now());
     this.log = options.logger;
-    this.framer = wire.framer();
+    this.framer = new FrameSplitter();
     this.maxInbound = options.maxInbound ?? 10_000;
     this.maxInboundBytes = options.maxInboundBytes ?? 1024 * 1024;
     this.sendQueue = new SendQueue(socket, options.sendQueue ?? DEFAULT_SEND_QUEUE_LIMITS, () => this.onUncongested());
@@ -184,7 +190,7 @@ export class OfConn implements OfConnView {
     socket.on("close", () => this.close("connection closed by peer"));
     socket.on("end", () => this.close("connection closed by peer"));
 
-    this.rawSend(wire.encode(helloVersion(this.versions), this.xid(), this.helloMessage()), "reply");
+    this.rawSend(encodeMessage(helloVersion(this.versions), this.xid(), this.helloMessage()), "reply");
     this.armProbe();
   }
 
@@ -204,13 +210,13 @@ export class OfConn implements OfConnView {
 
   send(msg: OfMessage, xid: number): boolean {
     if (!this.isOpen()) return false;
-    return this.sendQueue.pushAll(wire.encodeAll(this.version, xid, msg), kindOf(msg));
+    return this.sendQueue.pushAll(encodeMessages(this.version, xid, msg), kindOf(msg));
   }
 
   /** The core's errors: the core logs each one it sends (with the switch and connection). */
   sendError(error: OfError, request: Request): void {
     if (!this.isOpen()) return;
-    this.sendQueue.push(wire.encodeError(this.version, request.xid, error, request.raw), "reply");
+    this.sendQueue.push(encodeError(this.version, request.xid, error, request.raw), "reply");
   }
 
   takeBuffer(bufferId: number): Result<BufferedPacket> {
@@ -341,14 +347,14 @@ export class OfConn implements OfConnView {
     this.probeOutstanding = false;
     this.counters.bytesIn += chunk.length;
     const framed = this.framer.push(chunk);
-    for (const raw of framed.messages) {
+    if (!framed.ok) {
+      this.close(`framing error: ${framed.error.message}`);
+      return;
+    }
+    for (const raw of framed.value) {
       if (this.isClosed()) return;
       this.counters.messagesIn++;
       this.onMessage(raw);
-    }
-    if (framed.error !== undefined) {
-      this.close(`framing error: ${framed.error}`);
-      return;
     }
     this.run();
   }
@@ -394,7 +400,7 @@ export class OfConn implements OfConnView {
     const error = ofError("HELLO_FAILED_INCOMPATIBLE", why);
     const text = new TextEncoder().encode(why);
     this.logError(error, raw);
-    this.sendQueue.push(wire.encodeError(errorVersionFor(peerVersion), readXid(raw), error, text), "reply");
+    this.sendQueue.push(encodeError(errorVersionFor(peerVersion), readXid(raw), error, text), "reply");
     this.close(why);
   }
 
@@ -405,7 +411,7 @@ export class OfConn implements OfConnView {
    */
   private replyError(xid: number, error: OfError, raw: Uint8Array): void {
     this.logError(error, raw);
-    this.sendQueue.push(wire.encodeError(this.version, xid, error, raw), "reply");
+    this.sendQueue.push(encodeError(this.version, xid, error, raw), "reply");
   }
 
   private logError(error: OfError, raw: Uint8Array): void {
@@ -413,14 +419,14 @@ export class OfConn implements OfConnView {
   }
 
   private answerEcho(raw: Uint8Array): void {
-    const decoded = wire.decode(raw, {});
+    const decoded = decodeMessage(raw);
     if (!decoded.ok) {
       this.replyError(readXid(raw), decoded.error, raw);
       return;
     }
     const msg = decoded.value.msg;
     const data = msg.type === "echo_request" ? msg.data : new Uint8Array(0);
-    this.sendQueue.push(wire.encode(this.version, decoded.value.xid, { type: "echo_reply", data }), "reply");
+    this.sendQueue.push(encodeMessage(this.version, decoded.value.xid, { type: "echo_reply", data }), "reply");
     this.counters.echoRequestsAnswered++;
   }
 
@@ -479,7 +485,7 @@ export class OfConn implements OfConnView {
   /** Decodes a request at the head of the queue; undefined when it was answered here (an error, a stray message). */
   private decodeRequest(raw: Uint8Array): Request | undefined {
     const xid = readXid(raw);
-    const decoded = wire.decode(raw, { flowModTableId: this.flowModTableId });
+    const decoded = decodeMessage(raw, this.flowModTableId ? TABLE_ID_IN_COMMAND : PLAIN);
     if (!decoded.ok) {
       this.replyError(xid, decoded.error, raw);
       return undefined;
@@ -583,7 +589,7 @@ export class OfConn implements OfConnView {
       this.probeOutstanding = true;
       this.probeSentAt = t;
       if (this.isOpen()) {
-        this.rawSend(wire.encode(this.version, this.xid(), { type: "echo_request", data: new Uint8Array(0) }), "reply");
+        this.rawSend(encodeMessage(this.version, this.xid(), { type: "echo_request", data: new Uint8Array(0) }), "reply");
         this.counters.probesSent++;
       }
     }

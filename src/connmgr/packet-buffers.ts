@@ -5,11 +5,11 @@
 // than `overwriteMs`; otherwise the packet is not buffered (OFP_NO_BUFFER).
 
 import { ofError } from "../openflow/errors.js";
+import { OFP_NO_BUFFER } from "../openflow/messages.js";
 import { fail, ok, type Result } from "../openflow/result.js";
 import type { BufferedPacket } from "./endpoint.js";
 
 /** buffer_id meaning "not buffered" (OpenFlow 1.0 and 1.3). */
-export const OFP_NO_BUFFER = 0xffffffff;
 
 /** Slots in the ring: the low bits of a buffer id. */
 const SLOT_BITS = 8;

@@ -48,6 +48,8 @@ function outputsKey(ins: Instructions): string | undefined {
  * are never changed in place (a MODIFY replaces the rule's object), so sharing is safe.
  */
 export function compactInstructions(ins: Instructions): Instructions {
+  // Frozen instructions are already shared and exact (the codec interns the common ones).
+  if (Object.isFrozen(ins)) return ins;
   const key = outputsKey(ins);
   if (key !== undefined) {
     const shared = SHARED_OUTPUTS.get(key);
@@ -93,7 +95,8 @@ export class Rule {
 
   constructor(spec: RuleSpec, now: number) {
     this.tableId = spec.tableId;
-    this.match = spec.match.slice(); // exact capacity (see compactInstructions)
+    // Exact capacity (see compactInstructions); a frozen match (the codec's fast path) already is.
+    this.match = Object.isFrozen(spec.match) ? spec.match : spec.match.slice();
     this.priority = spec.priority;
     this.cookie = spec.cookie;
     this.flags = spec.flags;

@@ -51,7 +51,7 @@ export const OFPAT13 = {
 } as const;
 
 /** True for a port an output action may name (a physical port or a reserved one other than ANY). */
-function validOutPort(port: number): boolean {
+export function validOutPort(port: number): boolean {
   return port !== 0 && (port <= OFPP.MAX || (port >= OFPP.IN_PORT && port < OFPP.ANY));
 }
 

@@ -9,8 +9,8 @@ import { NO_INSTRUCTIONS, OFPG, OFPP, applyOnly, type Action, type Instructions 
 import { decodeActions, retargetL4, writeActions } from "./action-codec.js";
 import { NXET_VENDOR, errorEncoding, ofError, type OfError } from "./errors.js";
 import { decodeGroupMod, encodeGroupMod } from "./group.js";
-import { NXT, NX_VENDOR_ID, OFPT10, OFPT13, OFP_HEADER_LEN, OFP_MAX_MESSAGE_LEN, readHeader } from "./header.js";
-import { decodeInstructions, writeInstructions } from "./instruction-codec.js";
+import { NXT, NX_VENDOR_ID, OFPT10, OFPT13, OFP_HEADER_LEN, OFP_MAX_MESSAGE_LEN } from "./header.js";
+import { decodeInstructions, sharedSingleOutput, writeInstructions } from "./instruction-codec.js";
 import { OxmField, getField, type Match } from "./match.js";
 import { decodeMatch10, writeMatch10 } from "./match10.js";
 import {
@@ -32,10 +32,10 @@ import {
 import { decodeMeterMod, encodeMeterMod } from "./meter.js";
 import { decodeMultipartReply, decodeMultipartRequest, encodeMultipartReply, encodeMultipartRequest } from "./multipart.js";
 import { decodeNxmMatchWithCookie, decodeNxmTlvAsOxm, writeNxmMatch } from "./nxm.js";
-import { decodeOxmMatch, writeOxmMatch } from "./oxm.js";
+import { decodeOxmMatch, decodeOxmMatchFast, writeOxmMatch } from "./oxm.js";
 import { OFP10_PHY_PORT_LEN, OFP13_PORT_LEN, decodePortDesc, port16to32, port32to16, writePortDesc } from "./port.js";
 import { fail, ok, type Result } from "./result.js";
-import { Writer, viewOf } from "./wire.js";
+import { Writer, readU16, readU32, readU64, viewOf } from "./wire.js";
 
 export const SUPPORTED_VERSIONS: readonly OfVersion[] = [0x01, 0x04];
 
@@ -45,36 +45,31 @@ const NX_ROLES: readonly OfRole[] = ["equal", "master", "slave"];
 
 const badLen = (what: string): Result<never> => fail(ofError("BAD_REQUEST_BAD_LEN", what));
 
-/** The highest version in both lists, or undefined (the caller sends HELLO_FAILED/INCOMPATIBLE). */
-export function highestCommonVersion(ours: readonly number[], theirs: readonly number[]): OfVersion | undefined {
-  let best: OfVersion | undefined;
-  for (const v of ours) {
-    if ((v === 0x01 || v === 0x04) && theirs.includes(v) && (best === undefined || v > best)) best = v;
-  }
-  return best;
-}
-
 /**
  * Decodes one whole message (as FrameSplitter yields it). `options.flowModTableId`: the
  * connection enabled NXT_FLOW_MOD_TABLE_ID, so an OF1.0 flow_mod's command carries a table id.
  */
-export function decodeMessage(raw: Uint8Array, options: DecodeOptions = {}): Result<DecodedMessage> {
+export function decodeMessage(raw: Uint8Array, options: DecodeOptions = NO_OPTIONS): Result<DecodedMessage> {
   if (raw.length < OFP_HEADER_LEN) return badLen(`message of ${raw.length} bytes`);
-  const h = readHeader(raw);
-  if (h.length !== raw.length) return badLen(`header length ${h.length} but ${raw.length} bytes`);
-  if (h.version !== 0x01 && h.version !== 0x04) {
-    return fail(ofError("BAD_REQUEST_BAD_VERSION", `OpenFlow version 0x${h.version.toString(16)}`));
+  const length = readU16(raw, 2);
+  if (length !== raw.length) return badLen(`header length ${length} but ${raw.length} bytes`);
+  const version = raw[0]!;
+  if (version !== 0x01 && version !== 0x04) {
+    return fail(ofError("BAD_REQUEST_BAD_VERSION", `OpenFlow version 0x${version.toString(16)}`));
   }
-  const version: OfVersion = h.version;
+  const type = raw[1]!;
   let msg: Result<OfMessage>;
   try {
-    msg = version === 0x01 ? decode10(raw, h.type, options) : decode13(raw, h.type, options);
+    if (version === 0x04 && type === OFPT13.FLOW_MOD) msg = decodeFlowMod13(raw);
+    else msg = version === 0x01 ? decode10(raw, type, options) : decode13(raw, type, options);
   } catch (err) {
     // A bounds slip in a body decoder must still be an error value for the peer, not a crash.
-    msg = badLen(`malformed message type ${h.type}: ${err instanceof Error ? err.message : String(err)}`);
+    msg = badLen(`malformed message type ${type}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return msg.ok ? ok({ version, xid: h.xid, msg: msg.value }) : msg;
+  return msg.ok ? ok({ version, xid: readU32(raw, 4), msg: msg.value }) : msg;
 }
+
+const NO_OPTIONS: DecodeOptions = {};
 
 function decodeCommon(raw: Uint8Array, type: number, options: DecodeOptions): Result<OfMessage> | undefined {
   const v = viewOf(raw);
@@ -436,31 +431,49 @@ function decodeFlowMod10(raw: Uint8Array, options: DecodeOptions): Result<OfMess
   return ok(msg);
 }
 
+/**
+ * OpenFlow 1.3 flow_mod. The hot path: the common match and instructions are read by the fast
+ * decoders (no object per field, shared instructions); anything else, and every error, by the
+ * general ones.
+ */
 function decodeFlowMod13(raw: Uint8Array): Result<OfMessage> {
-  const v = viewOf(raw);
   if (raw.length < 56) return badLen(`flow_mod of ${raw.length} bytes`);
-  const command = commandOf(raw[25]!);
-  if (!command.ok) return command;
-  const m = decodeOxmMatch(raw, 48, decodeNxmTlvAsOxm);
-  if (!m.ok) return m;
-  const insAt = 48 + m.value.length;
-  const ins = decodeInstructions(0x04, raw, insAt, raw.length - insAt);
-  if (!ins.ok) return ins;
+  const command = FLOW_MOD_COMMANDS[raw[25]!];
+  if (command === undefined) return fail(ofError("FLOW_MOD_FAILED_BAD_COMMAND", `flow_mod command ${raw[25]!}`));
+  let match: Match;
+  let matchLen: number;
+  const fast = decodeOxmMatchFast(raw, 48);
+  if (fast !== undefined) {
+    match = fast.match;
+    matchLen = fast.length;
+  } else {
+    const m = decodeOxmMatch(raw, 48, decodeNxmTlvAsOxm);
+    if (!m.ok) return m;
+    match = m.value.match;
+    matchLen = m.value.length;
+  }
+  const insAt = 48 + matchLen;
+  let instructions = sharedSingleOutput(raw, insAt, raw.length - insAt);
+  if (instructions === undefined) {
+    const ins = decodeInstructions(0x04, raw, insAt, raw.length - insAt);
+    if (!ins.ok) return ins;
+    instructions = ins.value;
+  }
   const msg: FlowMod = {
     type: "flow_mod",
-    command: command.value,
-    cookie: v.getBigUint64(8),
-    cookieMask: v.getBigUint64(16),
+    command,
+    cookie: readU64(raw, 8),
+    cookieMask: readU64(raw, 16),
     tableId: raw[24]!,
-    idleTimeout: v.getUint16(26),
-    hardTimeout: v.getUint16(28),
-    priority: v.getUint16(30),
-    bufferId: v.getUint32(32),
-    outPort: v.getUint32(36),
-    outGroup: v.getUint32(40),
-    flags: v.getUint16(44),
-    match: m.value.match,
-    instructions: ins.value,
+    idleTimeout: readU16(raw, 26),
+    hardTimeout: readU16(raw, 28),
+    priority: readU16(raw, 30),
+    bufferId: readU32(raw, 32),
+    outPort: readU32(raw, 36),
+    outGroup: readU32(raw, 40),
+    flags: readU16(raw, 44),
+    match,
+    instructions,
   };
   return ok(msg);
 }

@@ -4,7 +4,7 @@
 // the order Open vSwitch writes. Decoding returns BAD_INSTRUCTION_* / BAD_ACTION_* values.
 
 import type { Action, Instructions } from "./actions.js";
-import { decodeActions, writeActions } from "./action-codec.js";
+import { decodeActions, validOutPort, writeActions } from "./action-codec.js";
 import { ofError } from "./errors.js";
 import { fail, ok, type Result } from "./result.js";
 import { Writer, viewOf } from "./wire.js";
@@ -20,6 +20,33 @@ export const OFPIT = {
 } as const;
 
 const badLen = (what: string): Result<never> => fail(ofError("BAD_INSTRUCTION_BAD_LEN", what));
+
+/** Instructions of one output, shared by every flow_mod that has them (bounded). */
+const SHARED_OUTPUT = new Map<number, Instructions>();
+const SHARED_OUTPUT_MAX = 4096;
+
+/**
+ * decodeInstructions' common case, for the flow_mod hot path: exactly one APPLY_ACTIONS
+ * holding one valid OUTPUT. Gives one frozen Instructions object per (port, max_len), shared by
+ * every flow that has them (no object per flow); undefined for anything else.
+ */
+export function sharedSingleOutput(buf: Uint8Array, offset: number, length: number): Instructions | undefined {
+  if (length !== 24 || offset + 24 > buf.length) return undefined;
+  const a = offset + 8;
+  if (buf[offset] !== 0 || buf[offset + 1] !== OFPIT.APPLY_ACTIONS || buf[offset + 2] !== 0 || buf[offset + 3] !== 24) return undefined;
+  if (buf[a] !== 0 || buf[a + 1] !== 0 || buf[a + 2] !== 0 || buf[a + 3] !== 16) return undefined;
+  const port = ((buf[a + 4]! << 24) | (buf[a + 5]! << 16) | (buf[a + 6]! << 8) | buf[a + 7]!) >>> 0;
+  if (!validOutPort(port)) return undefined;
+  const maxLen = (buf[a + 8]! << 8) | buf[a + 9]!;
+  const key = port * 0x10000 + maxLen;
+  let ins = SHARED_OUTPUT.get(key);
+  if (ins === undefined) {
+    const output: Action = Object.freeze({ type: "output", port, maxLen });
+    ins = Object.freeze({ applyActions: Object.freeze([output]), clearActions: false, writeActions: undefined, writeMetadata: undefined, gotoTable: undefined, meterId: undefined });
+    if (SHARED_OUTPUT.size < SHARED_OUTPUT_MAX) SHARED_OUTPUT.set(key, ins);
+  }
+  return ins;
+}
 
 /** Decodes the instructions in buf[offset, offset+length). `version` must be 0x04. */
 export function decodeInstructions(version: number, buf: Uint8Array, offset: number, length: number): Result<Instructions> {

@@ -372,6 +372,67 @@ export function decodeOxmMatch(
   return m.ok ? ok({ match: m.value, length: padded }) : m;
 }
 
+/** Fields set in the match the fast path checks prerequisites against (reused: no Map per match). */
+const PREREQ_SCRATCH = new Map<OxmField, MatchField>();
+
+/**
+ * decodeOxmMatch's common case, for the flow_mod hot path: OpenFlow-basic fields only, each
+ * well formed and valid, none twice, prerequisites met. The match comes back frozen, exact in
+ * size and sorted (a rule keeps it as it is). Undefined for anything else — an error, an NXM or
+ * packet_type field, a mask of zero — and the caller decodes with decodeOxmMatch, which gives
+ * the precise error or handles the rare shape.
+ */
+export function decodeOxmMatchFast(buf: Uint8Array, offset: number): { match: Match; length: number } | undefined {
+  if (buf.length - offset < 4) return undefined;
+  const type = (buf[offset]! << 8) | buf[offset + 1]!;
+  const len = (buf[offset + 2]! << 8) | buf[offset + 3]!;
+  const padded = (len + 7) & ~7;
+  if (type !== OFPMT_OXM || len < 4 || offset + padded > buf.length) return undefined;
+  const end = offset + len;
+  let count = 0;
+  for (let at = offset + 4; at < end; count++) {
+    if (end - at < 4) return undefined;
+    at += 4 + buf[at + 3]!;
+  }
+  const fields = new Array<MatchField>(count);
+  let seenLo = 0;
+  let seenHi = 0;
+  let i = 0;
+  for (let at = offset + 4; at < end; i++) {
+    if (buf[at] !== 0x80 || buf[at + 1] !== 0x00) return undefined;
+    const field = buf[at + 2]! >>> 1;
+    const hasMask = (buf[at + 2]! & 1) !== 0;
+    const tlvLen = buf[at + 3]!;
+    const n = OXM_FIELD_BYTES[field as OxmField];
+    if (n === undefined || field > OxmField.IPV6_EXTHDR || tlvLen !== (hasMask ? 2 * n : n) || at + 4 + tlvLen > end) return undefined;
+    if (field < 32 ? (seenLo >>> field) & 1 : (seenHi >>> (field - 32)) & 1) return undefined;
+    if (field < 32) seenLo |= 1 << field;
+    else seenHi |= 1 << (field - 32);
+    const max = FIELD_MAX[field]!;
+    const value = readUint(buf, at + 4, n);
+    let mask = max;
+    if (hasMask) {
+      if (!MASKABLE.has(field)) return undefined;
+      mask = readUint(buf, at + 4 + n, n);
+      if (mask === 0n || mask > max) return undefined;
+    }
+    if (value > max || (value & ~mask) !== 0n) return undefined;
+    if (field === OxmField.VLAN_VID && mask === max && value !== 0n && (value & 0x1000n) === 0n) return undefined;
+    // Insertion into field order: matches arrive mostly sorted.
+    let j = i;
+    while (j > 0 && fields[j - 1]!.field > field) {
+      fields[j] = fields[j - 1]!;
+      j--;
+    }
+    fields[j] = { field, value, mask };
+    at += 4 + tlvLen;
+  }
+  PREREQ_SCRATCH.clear();
+  for (const f of fields) PREREQ_SCRATCH.set(f.field, f);
+  for (const f of fields) if (!prerequisitesMet(f.field, PREREQ_SCRATCH)) return undefined;
+  return { match: Object.freeze(fields), length: padded };
+}
+
 /** OXM_OF_PACKET_TYPE at `at`: Ethernet is no constraint (no field); another type is BAD_VALUE. */
 function packetType(buf: Uint8Array, at: number, end: number): Result<{ raw: undefined; size: number }> | undefined {
   if (end - at < 4) return undefined;

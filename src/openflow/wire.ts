@@ -142,6 +142,24 @@ export function readUint(b: Uint8Array, at: number, n: number): bigint {
   return v;
 }
 
+/** A big-endian u64 at `at` (no DataView; small values are shared bigints). */
+export function readU64(b: Uint8Array, at: number): bigint {
+  const hi = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  const lo = ((b[at + 4]! << 24) | (b[at + 5]! << 16) | (b[at + 6]! << 8) | b[at + 7]!) >>> 0;
+  if (hi === 0) return lo < 0x10000 ? (SMALL_BIGINTS[lo] ??= BigInt(lo)) : BigInt(lo);
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** A big-endian u32 at `at`. */
+export function readU32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
+/** A big-endian u16 at `at`. */
+export function readU16(b: Uint8Array, at: number): number {
+  return (b[at]! << 8) | b[at + 1]!;
+}
+
 /** A NUL-terminated string from a fixed-size field. */
 export function readStr(b: Uint8Array, at: number, size: number): string {
   let end = at;

@@ -8,7 +8,7 @@ import { EventEmitter } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import { p4 } from "../generated/proto.js";
 import { arbitrate, type ArbitrationEvent, type ArbitrationState } from "./arbitration.js";
-import { Backoff, type BackoffOptions } from "./backoff.js";
+import { Backoff, type BackoffOptions } from "../util/backoff.js";
 import { WriteBatcher, type BatcherOptions } from "./batcher.js";
 import type { P4InfoIndex } from "./p4info.js";
 import { Code, P4RuntimeError, UPDATE_OK, decodeWriteFailure, type UpdateStatus } from "./status.js";
@@ -145,7 +145,7 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
     this.role = o.role ?? "";
     this.election = o.electionId;
     if (this.election !== undefined) toUint128(this.election);
-    this.backoff = new Backoff(o.backoff);
+    this.backoff = new Backoff({ initialMs: 100, maxMs: 5000, jitter: 0.2, ...o.backoff });
     const creds = o.tls
       ? grpc.credentials.createSsl(
           o.tls.ca ? Buffer.from(o.tls.ca) : null,

@@ -10,7 +10,7 @@ export { entityKey, identityOf, putCanonical, sortFieldMatches, tableEntryKey, t
 export { scanCounterResponse, tableEntryKeyAt, type ScanSink } from "./read-scan.js";
 export { WriteBatcher, type BatcherOptions, type BatcherStats, type FramedWrite, type UpdateCallback, type UpdateOwner } from "./batcher.js";
 export { ProtoWriter, putVarint, varintSize } from "./proto-writer.js";
-export { Backoff, type BackoffOptions } from "./backoff.js";
+export { Backoff, type BackoffOptions } from "../util/backoff.js";
 export { arbitrate, type ArbitrationEvent, type ArbitrationState, type Transition } from "./arbitration.js";
 export {
   P4RuntimeClient,

@@ -202,11 +202,108 @@ function fieldMatchAt(c: Cursor, end: number): string {
   return k;
 }
 
+/** A minimal varint at `o` (< end): its end offset, or -1 (truncated, too long, or with redundant bytes). */
+function minimalVarint(buf: Uint8Array, o: number, end: number): number {
+  for (let i = 0; i < 5 && o + i < end; i++) {
+    const x = buf[o + i]!;
+    if (x < 0x80) return i > 0 && x === 0 ? -1 : o + i + 1;
+  }
+  return -1;
+}
+
+/** The value of the varint ending before `e` that starts at `o` (a minimal one, < 2^35). */
+function varintValue(buf: Uint8Array, o: number, e: number): number {
+  let v = 0;
+  for (let i = e - 1; i >= o; i--) v = v * 128 + (buf[i]! & 0x7f);
+  return v;
+}
+
+/** A canonical bytestring field with tag `tag` at `o`: its end, or -1. */
+function canonicalBytes(buf: Uint8Array, o: number, end: number, tag: number): number {
+  if (o >= end || buf[o] !== tag) return -1;
+  const n = buf[o + 1]!;
+  if (o + 1 >= end || n === 0 || n >= 0x80) return -1;
+  if (n > 1 && buf[o + 2] === 0) return -1;
+  const e = o + 2 + n;
+  return e <= end ? e : -1;
+}
+
+/** The end of a FieldMatch in the canonical form entity-key.ts writes, at [o, end); -1 if not. */
+function canonicalFieldMatch(buf: Uint8Array, o: number, end: number): number {
+  if (buf[o] !== 0x08) return -1;
+  o = minimalVarint(buf, o + 1, end);
+  if (o < 0 || o + 2 > end) return -1;
+  const tag = buf[o]!;
+  const n = buf[o + 1]!;
+  if (n >= 0x80 || o + 2 + n !== end) return -1;
+  let p = o + 2;
+  switch (tag) {
+    case 0x12: // exact
+    case 0x3a: // optional
+      p = canonicalBytes(buf, p, end, 0x0a);
+      break;
+    case 0x1a: // ternary
+    case 0x32: // range
+      p = canonicalBytes(buf, p, end, 0x0a);
+      if (p >= 0) p = canonicalBytes(buf, p, end, 0x12);
+      break;
+    case 0x22: // lpm
+      p = canonicalBytes(buf, p, end, 0x0a);
+      if (p >= 0 && p < end) {
+        if (buf[p] !== 0x10) return -1;
+        const e = minimalVarint(buf, p + 1, end);
+        if (e < 0 || buf[p + 1] === 0 || buf[e - 1]! & 0x80 || e - p - 1 > 4) return -1;
+        p = e;
+      }
+      break;
+    default:
+      return -1;
+  }
+  return p === end ? end : -1;
+}
+
+/**
+ * True when buf[start, end) is a table entry identity already in canonical form (as targets
+ * send it back: table id, match fields by ascending id with canonical bytestrings, priority):
+ * its bytes are then its key as they are.
+ */
+function isCanonicalIdentity(buf: Uint8Array, start: number, end: number): boolean {
+  let o = start;
+  if (o < end && buf[o] === 0x08) {
+    const e = minimalVarint(buf, o + 1, end);
+    if (e < 0 || buf[o + 1] === 0) return false;
+    o = e;
+  }
+  let lastId = 0;
+  while (o < end && buf[o] === 0x12) {
+    const le = minimalVarint(buf, o + 1, end);
+    if (le < 0) return false;
+    const fe = le + varintValue(buf, o + 1, le);
+    if (fe > end) return false;
+    const idEnd = minimalVarint(buf, le + 1, fe);
+    if (idEnd < 0) return false;
+    const id = varintValue(buf, le + 1, idEnd);
+    if (id <= lastId || canonicalFieldMatch(buf, le, fe) < 0) return false;
+    lastId = id;
+    o = fe;
+  }
+  if (o < end && buf[o] === 0x20) {
+    const e = minimalVarint(buf, o + 1, end);
+    if (e < 0 || buf[o + 1] === 0) return false;
+    if (varintValue(buf, o + 1, e) > 0x7fffffff) return false;
+    o = e;
+  }
+  if (o + 1 < end && buf[o] === 0x40 && buf[o + 1] === 0x01) o += 2;
+  return o === end;
+}
+
 /**
  * tableEntryKey() of the TableEntry encoded in buf[start, end), or undefined when the bytes
- * are malformed.
+ * are malformed. An entry already in canonical form (what targets send for a direct counter)
+ * is its own key: one string, nothing decoded.
  */
 export function tableEntryKeyAt(buf: Uint8Array, start: number, end: number): string | undefined {
+  if (isCanonicalIdentity(buf, start, end)) return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString("latin1");
   const c = new Cursor(buf, start, end);
   let tableId = 0;
   let priority = 0;

@@ -1,6 +1,7 @@
 // Per-connection packet buffers: a bounded ring, each buffer id taken once, stale ids refused.
 import { describe, expect, it } from "vitest";
-import { OFP_NO_BUFFER, PacketBuffers } from "../../src/connmgr/packet-buffers.js";
+import { PacketBuffers } from "../../src/connmgr/packet-buffers.js";
+import { OFP_NO_BUFFER } from "../../src/openflow/messages.js";
 import { ok } from "../../src/openflow/result.js";
 
 const pkt = (n: number) => ({ inPort: n, data: Uint8Array.of(n, n, n) });

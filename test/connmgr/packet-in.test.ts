@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { setImmediate as tick } from "node:timers/promises";
 import { ConnManager, type ConnManagerOptions } from "../../src/connmgr/conn-manager.js";
 import type { PacketInEvent } from "../../src/connmgr/endpoint.js";
-import { OFP_NO_BUFFER } from "../../src/connmgr/packet-buffers.js";
+import { OFP_NO_BUFFER } from "../../src/openflow/messages.js";
 import { OxmField } from "../../src/openflow/match.js";
 import { echoRequest, OFPT, RawClient, ScriptedEndpoint } from "./helpers.js";
 

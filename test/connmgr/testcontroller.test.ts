@@ -10,7 +10,7 @@ import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnManager } from "../../src/connmgr/conn-manager.js";
 import type { HandleResult, OfConnView, Request } from "../../src/connmgr/endpoint.js";
-import { OFP_NO_BUFFER } from "../../src/connmgr/packet-buffers.js";
+import { OFP_NO_BUFFER } from "../../src/openflow/messages.js";
 import { OxmField } from "../../src/openflow/match.js";
 import type { PortDesc } from "../../src/openflow/messages.js";
 import { ScriptedEndpoint } from "./helpers.js";

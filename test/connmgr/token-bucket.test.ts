@@ -1,6 +1,6 @@
 // The packet-in rate limiter and the reconnect backoff, on an explicit clock.
 import { describe, expect, it } from "vitest";
-import { Backoff } from "../../src/connmgr/backoff.js";
+import { Backoff } from "../../src/util/backoff.js";
 import { TokenBucket } from "../../src/connmgr/token-bucket.js";
 
 describe("TokenBucket", () => {

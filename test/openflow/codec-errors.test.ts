@@ -5,7 +5,8 @@
 
 import { describe, expect, it } from "vitest";
 import { NO_INSTRUCTIONS, OFPG, OFPP, applyOnly } from "../../src/openflow/actions.js";
-import { decodeMessage, encodeMessage, highestCommonVersion } from "../../src/openflow/codec.js";
+import { negotiateVersion } from "../../src/connmgr/hello.js";
+import { decodeMessage, encodeMessage } from "../../src/openflow/codec.js";
 import type { OfErrorName } from "../../src/openflow/errors.js";
 import { OxmField, type Match } from "../../src/openflow/match.js";
 import type { FlowMod, OfVersion } from "../../src/openflow/messages.js";
@@ -232,9 +233,10 @@ describe("matches decode to the internal form", () => {
 
 describe("version negotiation", () => {
   it("picks the highest common version", () => {
-    expect(highestCommonVersion([1, 4], [1, 4, 6])).toBe(4);
-    expect(highestCommonVersion([1, 4], [1, 2, 3])).toBe(1);
-    expect(highestCommonVersion([4], [1])).toBeUndefined();
+    // The peer's HELLO carries a version bitmap (its header has its highest version).
+    expect(negotiateVersion([1, 4], 6, [1, 4, 6])).toBe(4);
+    expect(negotiateVersion([1, 4], 3, [1, 2, 3])).toBe(1);
+    expect(negotiateVersion([4], 1, [1])).toBeUndefined();
   });
 
   it("reads the version bitmap of a HELLO", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { arbitrate, type ArbitrationEvent, type ArbitrationState } from "../../src/p4runtime/arbitration.js";
-import { Backoff } from "../../src/p4runtime/backoff.js";
+import { Backoff } from "../../src/util/backoff.js";
 
 function run(events: ArbitrationEvent[]): { states: ArbitrationState[]; gained: number; lost: number } {
   let s: ArbitrationState = "disconnected";

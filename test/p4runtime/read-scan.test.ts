@@ -47,6 +47,21 @@ describe("counter reads scanned from ReadResponse bytes", () => {
     );
   });
 
+  it("read a key already in canonical form (as targets send it) as the same key, byte for byte", () => {
+    fc.assert(
+      fc.property(tableEntry, (te) => {
+        const key = tableEntryKey(p4.v1.TableEntry.decode(p4.v1.TableEntry.encode(te).finish()));
+        const canonical = Buffer.from(key, "latin1");
+        expect(tableEntryKeyAt(canonical, 0, canonical.length)).toBe(key);
+        // The same entry with its match fields reversed, or a value padded, is the same key.
+        const decoded = p4.v1.TableEntry.decode(canonical);
+        const reordered = p4.v1.TableEntry.encode({ ...decoded, match: [...decoded.match].reverse() }).finish();
+        expect(tableEntryKeyAt(reordered, 0, reordered.length)).toBe(key);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("report each direct and indirect counter with its counts, in order, skipping other entities", () => {
     const entity = fc.oneof(
       fc.record({ te: tableEntry, packets: count, bytes: count }).map(({ te, packets, bytes }) => ({
