@@ -124,6 +124,8 @@ export class CounterPoller {
       const { rxId, txId } = this.mapping.portCounters;
       const sink = this.sink;
       const scan: ScanSink = {
+        // An entry's counter starts at zero when it is written (entry-writer.ts resets what it kept): zeros carry no news.
+        skipZero: true,
         direct: (key, packets, bytes) => sink(key, packets, bytes, now),
         counter: (counterId, port, packets, bytes) => {
           if (counterId !== rxId && counterId !== txId) return;

@@ -321,6 +321,7 @@ export class EntryWriter {
   #succeed(ew: EntryWrite): void {
     const entry = ew.entry;
     const old = entry.group;
+    if (ew.type === UpdateType.INSERT) entry.written();
     entry.installed = true;
     entry.group = ew.group;
     entry.busy = false;
@@ -404,7 +405,12 @@ export class EntryWriter {
     if (refused !== undefined) return refused;
     const w = this.#session.batcher.begin();
     codec.writeUpdate(w, type, entry.key, entry.rule, codec.plan, entry.group?.id ?? 0, false);
-    this.#session.batcher.end({ answered: done });
+    this.#session.batcher.end({
+      answered: (s) => {
+        if (s.code === 0 && type === UpdateType.INSERT) entry.written();
+        done(s);
+      },
+    });
     return undefined;
   }
 

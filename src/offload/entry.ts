@@ -53,6 +53,11 @@ export class Entry extends ProviderRuleState {
     this.packets = this.bytes = this.rawPackets = this.rawBytes = ZERO;
   }
 
+  /** The target (re)created the entry: its direct counter starts at zero; what was counted stays the rule's. */
+  written(): void {
+    this.rawPackets = this.rawBytes = ZERO;
+  }
+
   /** A direct counter value read from the target at `now` (core clock). */
   counted(packets: bigint, bytes: bigint, now: number): void {
     // A counter that went back means the target lost it (restarted; the entry was written again):

@@ -375,12 +375,44 @@ export function decodeOxmMatch(
 /** Fields set in the match the fast path checks prerequisites against (reused: no Map per match). */
 const PREREQ_SCRATCH = new Map<OxmField, MatchField>();
 
+/** Per field: the bits its width leaves unused at the top of its wire bytes (a value using them is too wide). */
+const SPARE_BITS: readonly number[] = (() => {
+  const out: number[] = [];
+  for (const [f, bits] of Object.entries(OXM_FIELD_BITS)) out[Number(f)] = 8 * OXM_FIELD_BYTES[Number(f) as OxmField] - bits;
+  return out;
+})();
+
+/** True when buf[at...] sets none of the `spare` top bits. */
+function fitsWidth(buf: Uint8Array, at: number, spare: number): boolean {
+  let i = 0;
+  for (; spare >= 8; spare -= 8) if (buf[at + i++] !== 0) return false;
+  return (buf[at + i]! & ~(0xff >> spare)) === 0;
+}
+
+/** Masks seen on the hot path, shared (prefix masks repeat across flows). */
+const SHARED_MASKS = new Map<number, bigint>();
+const SHARED_MASKS_MAX = 1024;
+
+/** The value of buf[at, at+n) as a bigint; a mask (`shared`) of up to 6 bytes is one shared bigint per value. */
+function wireValue(buf: Uint8Array, at: number, n: number, shared: boolean): bigint {
+  if (n > 6 || !shared) return readUint(buf, at, n);
+  let x = 0;
+  for (let i = 0; i < n; i++) x = x * 256 + buf[at + i]!;
+  let v = SHARED_MASKS.get(x);
+  if (v === undefined) {
+    v = BigInt(x);
+    if (SHARED_MASKS.size < SHARED_MASKS_MAX) SHARED_MASKS.set(x, v);
+  }
+  return v;
+}
+
 /**
  * decodeOxmMatch's common case, for the flow_mod hot path: OpenFlow-basic fields only, each
- * well formed and valid, none twice, prerequisites met. The match comes back frozen, exact in
- * size and sorted (a rule keeps it as it is). Undefined for anything else — an error, an NXM or
- * packet_type field, a mask of zero — and the caller decodes with decodeOxmMatch, which gives
- * the precise error or handles the rare shape.
+ * well formed and valid, none twice, prerequisites met. Checks run on the wire bytes (no bigint
+ * arithmetic); the match comes back frozen, exact in size and sorted (a rule keeps it as it
+ * is). Undefined for anything else — an error, an NXM or packet_type field, a mask of zero —
+ * and the caller decodes with decodeOxmMatch, which gives the precise error or handles the
+ * rare shape.
  */
 export function decodeOxmMatchFast(buf: Uint8Array, offset: number): { match: Match; length: number } | undefined {
   if (buf.length - offset < 4) return undefined;
@@ -395,36 +427,46 @@ export function decodeOxmMatchFast(buf: Uint8Array, offset: number): { match: Ma
     at += 4 + buf[at + 3]!;
   }
   const fields = new Array<MatchField>(count);
+  let filled = 0;
   let seenLo = 0;
   let seenHi = 0;
-  let i = 0;
-  for (let at = offset + 4; at < end; i++) {
+  for (let at = offset + 4; at < end; ) {
     if (buf[at] !== 0x80 || buf[at + 1] !== 0x00) return undefined;
     const field = buf[at + 2]! >>> 1;
     const hasMask = (buf[at + 2]! & 1) !== 0;
     const tlvLen = buf[at + 3]!;
+    if (field > OxmField.IPV6_EXTHDR) return undefined;
     const n = OXM_FIELD_BYTES[field as OxmField];
-    if (n === undefined || field > OxmField.IPV6_EXTHDR || tlvLen !== (hasMask ? 2 * n : n) || at + 4 + tlvLen > end) return undefined;
+    if (n === undefined || tlvLen !== (hasMask ? 2 * n : n) || at + 4 + tlvLen > end) return undefined;
     if (field < 32 ? (seenLo >>> field) & 1 : (seenHi >>> (field - 32)) & 1) return undefined;
     if (field < 32) seenLo |= 1 << field;
     else seenHi |= 1 << (field - 32);
-    const max = FIELD_MAX[field]!;
-    const value = readUint(buf, at + 4, n);
-    let mask = max;
+    const v = at + 4;
+    const spare = SPARE_BITS[field]!;
+    // Too wide, or (masked) bits outside the mask, or a zero or too wide mask: the general decoder says which.
+    if (!fitsWidth(buf, v, spare)) return undefined;
     if (hasMask) {
       if (!MASKABLE.has(field)) return undefined;
-      mask = readUint(buf, at + 4 + n, n);
-      if (mask === 0n || mask > max) return undefined;
+      const m = v + n;
+      if (!fitsWidth(buf, m, spare)) return undefined;
+      let any = 0;
+      for (let i = 0; i < n; i++) {
+        if ((buf[v + i]! & ~buf[m + i]!) !== 0) return undefined;
+        any |= buf[m + i]!;
+      }
+      if (any === 0) return undefined;
     }
-    if (value > max || (value & ~mask) !== 0n) return undefined;
-    if (field === OxmField.VLAN_VID && mask === max && value !== 0n && (value & 0x1000n) === 0n) return undefined;
+    const value = wireValue(buf, v, n, false);
+    const mask = hasMask ? wireValue(buf, v + n, n, true) : FIELD_MAX[field]!;
+    if (field === OxmField.VLAN_VID && mask === FIELD_MAX[field] && value !== 0n && (buf[v]! & 0x10) === 0) return undefined;
     // Insertion into field order: matches arrive mostly sorted.
-    let j = i;
+    const f: MatchField = { field, value, mask };
+    let j = filled++;
     while (j > 0 && fields[j - 1]!.field > field) {
       fields[j] = fields[j - 1]!;
       j--;
     }
-    fields[j] = { field, value, mask };
+    fields[j] = f;
     at += 4 + tlvLen;
   }
   PREREQ_SCRATCH.clear();

@@ -12,6 +12,11 @@ const SMALL: bigint[] = [];
 
 /** One counter cell read: packets and bytes (int64 on the wire, read as unsigned). */
 export interface ScanSink {
+  /**
+   * Direct counters that read zero packets and zero bytes are not reported (their key is not
+   * even made): for an owner whose entries start at zero when written, they carry no news.
+   */
+  readonly skipZero?: boolean;
   /** A direct counter: `key` is tableEntryKey() of its table entry. */
   direct(key: string, packets: bigint, bytes: bigint): void;
   /** An indirect counter cell. */
@@ -365,6 +370,7 @@ function directCounter(c: Cursor, end: number, sink: ScanSink): number {
   }
   if (c.bad) return -1;
   if (keyStart < 0) return 0;
+  if (sink.skipZero === true && packets === 0n && bytes === 0n) return 1;
   const key = tableEntryKeyAt(c.buf, keyStart, keyEnd);
   if (key === undefined) return -1;
   sink.direct(key, packets, bytes);

@@ -8,6 +8,9 @@ import { OFPG, OFPP, applyOnly, type Action, type Instructions } from "../../src
 import { decodeMessage, encodeMessage } from "../../src/openflow/codec.js";
 import { OxmField, normalizeMatch, type Match, type MatchField } from "../../src/openflow/match.js";
 import { OFPFF, type FlowMod, type OfMessage, type OfVersion, type PortDesc } from "../../src/openflow/messages.js";
+import { decodeInstructions, encodeInstructions, sharedSingleOutput } from "../../src/openflow/instruction-codec.js";
+import { decodeNxmTlvAsOxm } from "../../src/openflow/nxm.js";
+import { decodeOxmMatch, decodeOxmMatchFast, encodeOxmMatch } from "../../src/openflow/oxm.js";
 
 const u8 = fc.integer({ min: 0, max: 0xff });
 const u16 = fc.integer({ min: 0, max: 0xffff });
@@ -427,6 +430,42 @@ describe("hostile bytes", () => {
         }
       }),
       RUNS,
+    );
+  });
+});
+
+describe("the flow_mod hot path decodes as the general decoder does", () => {
+  // decodeOxmMatchFast and sharedSingleOutput answer only what they can read exactly; on valid
+  // matches and on mutated ones they either give up (undefined) or give the general result.
+  it("OXM matches: valid ones, and ones with a byte changed", () => {
+    const valid = match13().map((m) => encodeOxmMatch(m));
+    const mutated = fc.tuple(valid, fc.nat(), u8).map(([b, at, x]) => {
+      const c = Uint8Array.from(b);
+      if (c.length > 4) c[4 + (at % (c.length - 4))] = x;
+      return c;
+    });
+    fc.assert(
+      fc.property(fc.oneof(valid, mutated), (bytes) => {
+        const fast = decodeOxmMatchFast(bytes, 0);
+        const general = decodeOxmMatch(bytes, 0, decodeNxmTlvAsOxm);
+        if (fast === undefined) return;
+        expect(general.ok).toBe(true);
+        if (general.ok) expect({ match: [...fast.match], length: fast.length }).toEqual({ match: general.value.match, length: general.value.length });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("one output's instructions are shared, and equal the general decoding", () => {
+    fc.assert(
+      fc.property(outPort, u16, (port, maxLen) => {
+        const bytes = encodeInstructions(0x04, applyOnly([{ type: "output", port, maxLen }]));
+        const shared = sharedSingleOutput(bytes, 0, bytes.length);
+        const general = decodeInstructions(0x04, bytes, 0, bytes.length);
+        expect(general.ok && general.value).toEqual(shared);
+        expect(sharedSingleOutput(bytes, 0, bytes.length)).toBe(shared);
+      }),
+      { numRuns: 300 },
     );
   });
 });
