@@ -25,6 +25,7 @@ import { errorVersionFor, helloVersion, negotiateVersion, readPeerHello } from "
 import { InboundQueue } from "./inbound-queue.js";
 import { PacketBuffers, type PacketBuffersOptions } from "./packet-buffers.js";
 import { SendQueue, DEFAULT_SEND_QUEUE_LIMITS, type SendQueueLimits, type SendKind } from "./send-queue.js";
+import { InactivityProbe } from "./probe.js";
 import { TokenBucket } from "./token-bucket.js";
 import { SUPPORTED_VERSIONS, decodeMessage, encodeError, encodeMessage, encodeMessages } from "../openflow/codec.js";
 import { FrameSplitter } from "../openflow/framing.js";
@@ -131,13 +132,9 @@ export class OfConn implements OfConnView {
   private inboundBytes = 0;
   private readonly buffers: PacketBuffers;
   private readonly packetInLimiter: TokenBucket;
-  private readonly probeIntervalMs: number;
   private readonly now: () => number;
   private readonly log: Logger | undefined;
-  private probeTimer: NodeJS.Timeout | undefined;
-  private lastInput: number;
-  private probeOutstanding = false;
-  private probeSentAt = 0;
+  private readonly probe: InactivityProbe;
   /**
    * Xids of the messages this side starts (HELLO, echo probes) count from the top of the
    * space: controllers such as ovs-ofctl number their requests from 1, and a probe that
@@ -157,7 +154,6 @@ export class OfConn implements OfConnView {
     packetInsRateLimited: 0,
     packetInsQueueDropped: 0,
     echoRequestsAnswered: 0,
-    probesSent: 0,
   };
 
   constructor(
@@ -182,8 +178,15 @@ export class OfConn implements OfConnView {
       burst: options.packetInBurst ?? 100,
       now: this.now,
     });
-    this.probeIntervalMs = options.probeIntervalMs ?? 5000;
-    this.lastInput = this.now();
+    this.probe = new InactivityProbe(options.probeIntervalMs ?? 5000, this.now, {
+      busy: () => this.readingPaused || this.inbound.length > 0 || this.sendQueue.queuedBytes > 0,
+      sendEcho: () => {
+        if (!this.isOpen()) return false;
+        this.rawSend(encodeMessage(this.version, this.xid(), { type: "echo_request", data: new Uint8Array(0) }), "reply");
+        return true;
+      },
+      timeout: (why) => this.close(why),
+    });
 
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err: Error) => this.close(`socket error: ${err.message}`));
@@ -191,7 +194,7 @@ export class OfConn implements OfConnView {
     socket.on("end", () => this.close("connection closed by peer"));
 
     this.rawSend(encodeMessage(helloVersion(this.versions), this.xid(), this.helloMessage()), "reply");
-    this.armProbe();
+    this.probe.arm();
   }
 
   // ---- OfConnView -------------------------------------------------------------------------
@@ -292,7 +295,7 @@ export class OfConn implements OfConnView {
       packetInsRateLimited: this.counters.packetInsRateLimited,
       packetInsQueueDropped: this.counters.packetInsQueueDropped,
       echoRequestsAnswered: this.counters.echoRequestsAnswered,
-      probesSent: this.counters.probesSent,
+      probesSent: this.probe.sent,
     };
   }
 
@@ -302,8 +305,7 @@ export class OfConn implements OfConnView {
     const wasConnected = this.stateValue !== "hello";
     this.transition("closed");
     this.closeReason = reason;
-    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
-    this.probeTimer = undefined;
+    this.probe.stop();
     this.inbound.clear();
     this.inboundBytes = 0;
     this.log?.info({ conn: this.name, reason }, "controller connection closed");
@@ -343,8 +345,7 @@ export class OfConn implements OfConnView {
 
   private onData(chunk: Buffer): void {
     if (this.stateValue === "closed") return;
-    this.lastInput = this.now();
-    this.probeOutstanding = false;
+    this.probe.input();
     this.counters.bytesIn += chunk.length;
     const framed = this.framer.push(chunk);
     if (!framed.ok) {
@@ -555,45 +556,6 @@ export class OfConn implements OfConnView {
       if (kind === "flowRemoved" && reason > 2) return false;
     }
     return wantsAsync(this.asyncConfig, this.role, kind, reason);
-  }
-
-  // ---- inactivity probe -----------------------------------------------------------------------
-
-  private armProbe(): void {
-    if (this.probeIntervalMs <= 0 || this.stateValue === "closed") return;
-    const due = this.probeOutstanding ? this.probeSentAt + this.probeIntervalMs : this.lastInput + this.probeIntervalMs;
-    this.probeTimer = setTimeout(() => this.onProbeTimer(), Math.max(1, due - this.now()));
-    this.probeTimer.unref();
-  }
-
-  /**
-   * After probeIntervalMs without input, send ECHO_REQUEST (in HELLO state there is nothing
-   * to send: the interval is just a deadline); if nothing arrives for another interval after
-   * that, close. A late timer never skips the probe: the peer always gets a full interval to answer.
-   */
-  private onProbeTimer(): void {
-    this.probeTimer = undefined;
-    if (this.stateValue === "closed") return;
-    const t = this.now();
-    if (this.readingPaused || this.inbound.length > 0 || this.sendQueue.queuedBytes > 0) {
-      // The peer is waiting on us (we stopped reading, hold its requests, or are still
-      // sending it replies): its silence says nothing about its liveness.
-      this.lastInput = t;
-      this.probeOutstanding = false;
-    } else if (this.probeOutstanding) {
-      if (t - this.probeSentAt >= this.probeIntervalMs) {
-        this.close(`no input for ${Math.round(t - this.lastInput)} ms (inactivity probe)`);
-        return;
-      }
-    } else if (t - this.lastInput >= this.probeIntervalMs) {
-      this.probeOutstanding = true;
-      this.probeSentAt = t;
-      if (this.isOpen()) {
-        this.rawSend(encodeMessage(this.version, this.xid(), { type: "echo_request", data: new Uint8Array(0) }), "reply");
-        this.counters.probesSent++;
-      }
-    }
-    this.armProbe();
   }
 }
 

@@ -8,30 +8,25 @@
 
 import type { ConnManagerPort, HandleResult, OfConnView, OfprotoEndpoint, Request } from "../connmgr/endpoint.js";
 import { OFPP } from "../openflow/actions.js";
-import { ofError, type OfError } from "../openflow/errors.js";
+import { type OfError } from "../openflow/errors.js";
 import { OFP_NO_BUFFER, OFPFF, OFPPC, OFPPR, OFPRR, type FlowRemoved, type OfMessage, type PortDesc } from "../openflow/messages.js";
 import { UNKNOWN_COUNT } from "../openflow/multipart-types.js";
-import { handleConfigRequest } from "./config.js";
 import { expire, runExpiry } from "./expiry.js";
-import { handleFlowMod } from "./flow-mod.js";
 import { CounterFreshness } from "./fresh-stats.js";
-import { handleGroupMod, type GroupEntry } from "./group-table.js";
+import { dispatch } from "./dispatch.js";
+import type { GroupEntry } from "./group-table.js";
 import { hiddenRuleCount, syncInternalRules, type FailMode } from "./internal-rules.js";
 import { Operation, type OperationSink } from "./operation.js";
 import { OpGroup, QUOTED_REQUEST_BYTES } from "./opgroup.js";
 import { packetInEvent } from "./packet-in.js";
-import { handlePacketOut, handlePortMod } from "./port.js";
 import type { PacketIn, Provider, ProviderCore, RuleStats, SwitchDescription } from "./provider.js";
 import { adoptRecovered } from "./recovery.js";
-import { handleRoleRequest } from "./role.js";
 import { compactInstructions, type Rule, type RuleSpec } from "./rule.js";
-import { handleMultipart } from "./stats.js";
 import { FlowTable } from "./table.js";
 
 export { FAIL_OPEN_PRIORITY, type FailMode } from "./internal-rules.js";
 
-/** What a request handler returns: answered or started, must wait, or an error to send. */
-export type Outcome = "done" | "postponed" | OfError;
+export type { Outcome } from "./outcome.js";
 
 /** NORMAL: requests are processed. FLUSH: none is; rules are being deleted (DESIGN.md §2). */
 export type SwitchState = "normal" | "flush";
@@ -214,71 +209,10 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
     if (this.#state === "flush") return "postponed";
     // A connection the core was not told about yet is one now (its groups must be counted).
     if (!this.#conns.has(conn)) this.connected(conn);
-    const outcome = this.#dispatch(conn, request);
+    const outcome = dispatch(this, conn, request);
     if (outcome === "done" || outcome === "postponed") return outcome;
     this.#sendError(conn, outcome, request);
     return "done";
-  }
-
-  #dispatch(conn: OfConnView, request: Request): Outcome {
-    const msg = request.msg;
-    switch (msg.type) {
-      case "flow_mod":
-        return this.#unlessSlave(conn) ?? handleFlowMod(this, conn, request, msg);
-      case "packet_out":
-        return this.#unlessSlave(conn) ?? handlePacketOut(this, conn, msg);
-      case "port_mod":
-        return this.#unlessSlave(conn) ?? handlePortMod(this, conn, request, msg);
-      case "group_mod":
-        return this.#unlessSlave(conn) ?? handleGroupMod(this, conn, request, msg.body);
-      case "meter_mod":
-        // Meters are not in round 1 (DESIGN.md §2): refused, never a silent success.
-        return (
-          this.#unlessSlave(conn) ??
-          ofError("METER_MOD_FAILED_OUT_OF_METERS", `meter_mod for meter ${msg.body.meterId}: this switch has no meters`)
-        );
-      case "table_mod":
-        // OpenFlow 1.3 table config bits are deprecated: accepted for an existing table.
-        return (
-          this.#unlessSlave(conn) ??
-          (msg.tableId !== 0xff && msg.tableId >= this.tables.length
-            ? ofError("TABLE_MOD_FAILED_BAD_TABLE", `table_mod for table ${msg.tableId}: only ${this.tables.length} tables`)
-            : "done")
-        );
-      case "barrier_request":
-        // The barrier reply is the controller's proof that everything before it is in hardware.
-        if (this.pendingGroupsOf(conn) > 0) return "postponed";
-        conn.send({ type: "barrier_reply" }, request.xid);
-        return "done";
-      case "multipart_request":
-        return handleMultipart(this, conn, request, msg.body);
-      case "role_request":
-      case "nx_role_request":
-        return handleRoleRequest(this, conn, request.xid, msg);
-      case "features_request":
-      case "get_config_request":
-      case "set_config":
-      case "get_async_request":
-      case "set_async":
-      case "nx_set_flow_format":
-      case "nx_flow_mod_table_id":
-      case "nx_set_packet_in_format":
-        return handleConfigRequest(this, conn, request.xid, msg);
-      case "echo_request":
-        // connmgr answers echoes itself; answer one that reaches us anyway.
-        conn.send({ type: "echo_reply", data: msg.data }, request.xid);
-        return "done";
-      default:
-        return ofError("BAD_REQUEST_BAD_TYPE", `${msg.type} is not a request a switch accepts`);
-    }
-  }
-
-  /** A slave is refused state-changing requests with its version's error (DESIGN.md §2 Roles). */
-  #unlessSlave(conn: OfConnView): OfError | undefined {
-    if (conn.role !== "slave") return undefined;
-    return conn.version === 0x04
-      ? ofError("BAD_REQUEST_IS_SLAVE", "this connection is a slave")
-      : ofError("BAD_REQUEST_EPERM", "this connection is a slave");
   }
 
   /** The one place an OfError goes to the wire. */

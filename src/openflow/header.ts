@@ -1,6 +1,9 @@
 // The OpenFlow header (version, type, length, xid) and each version's message type numbers,
-// plus the Nicira/ONF vendor ids and subtypes the codec knows. Constants and two tiny
-// readers; no decoding of bodies, no I/O.
+// plus the Nicira/ONF vendor ids and subtypes the codec knows, and the small code tables both
+// halves of the codec share (flow_mod commands, roles, OpenFlow 1.0 flow_mod flags). Constants
+// and tiny readers; no decoding of bodies, no I/O.
+
+import { OFPFF, type FlowModCommand, type OfRole } from "./messages.js";
 
 export const OFP_HEADER_LEN = 8;
 /** Largest OpenFlow message (the length field is 16 bits). */
@@ -90,4 +93,21 @@ export interface OfHeader {
 export function readHeader(raw: Uint8Array): OfHeader {
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   return { version: v.getUint8(0), type: v.getUint8(1), length: v.getUint16(2), xid: v.getUint32(4) };
+}
+
+/** flow_mod commands by their wire code. */
+export const FLOW_MOD_COMMANDS: readonly FlowModCommand[] = ["add", "modify", "modify_strict", "delete", "delete_strict"];
+/** OpenFlow 1.3 roles by their wire code. */
+export const ROLES13: readonly OfRole[] = ["nochange", "equal", "master", "slave"];
+/** Nicira roles by their wire code. */
+export const NX_ROLES: readonly OfRole[] = ["equal", "master", "slave"];
+
+/** OpenFlow 1.0 flow_mod flags (EMERG is bit 2 on the wire) as the internal OFPFF bits. */
+export function flowModFlags10(wire: number): number {
+  return (wire & ~4) | (wire & 4 ? OFPFF.EMERG_10 : 0);
+}
+
+/** The internal OFPFF bits as OpenFlow 1.0 flow_mod flags. */
+export function flowModFlagsTo10(flags: number): number {
+  return (flags & ~OFPFF.EMERG_10 & 0xffff) | (flags & OFPFF.EMERG_10 ? 4 : 0);
 }
