@@ -106,3 +106,16 @@ export interface ConnManagerPort {
   /** Sends flow_removed / port_status to each connection whose role and async config want it. */
   sendAsync(msg: OfMessage, reason: number, kind: "flowRemoved" | "portStatus"): void;
 }
+
+/**
+ * The diagnostics channel (node:diagnostics_channel) every OpenFlow error sent to a controller
+ * is published on, by the core and by the connections that answer a request themselves: the
+ * endpoint (the switch's core) it concerns and the error's name. Metrics subscribe; nothing
+ * is published while nobody does.
+ */
+export const OPENFLOW_ERROR_CHANNEL = "ofp4:openflow-error";
+
+export interface OpenflowErrorEvent {
+  readonly endpoint: OfprotoEndpoint;
+  readonly error: string;
+}

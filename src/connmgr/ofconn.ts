@@ -6,6 +6,7 @@
 // and never reach the core), the bounded send queue, packet buffers and the packet-in rate
 // limiter. It never interprets requests: that is the core's (OfprotoEndpoint.handle).
 
+import { channel } from "node:diagnostics_channel";
 import type { Duplex } from "node:stream";
 import { ofError, type OfError } from "../openflow/errors.js";
 import type { Result } from "../openflow/result.js";
@@ -18,9 +19,11 @@ import type {
   OfConnView,
   OfprotoEndpoint,
   OfVersion,
+  OpenflowErrorEvent,
   PacketInEvent,
   Request,
 } from "./endpoint.js";
+import { OPENFLOW_ERROR_CHANNEL } from "./endpoint.js";
 import { errorVersionFor, helloVersion, negotiateVersion, readPeerHello } from "./hello.js";
 import { InboundQueue } from "./inbound-queue.js";
 import { PacketBuffers, type PacketBuffersOptions } from "./packet-buffers.js";
@@ -46,6 +49,8 @@ const TRANSITIONS: Readonly<Record<OfConnState, readonly OfConnState[]>> = {
 const OFPT_HELLO = 0;
 const OFPT_ECHO_REQUEST = 2;
 const OFPT_ECHO_REPLY = 3;
+const openflowErrors = channel(OPENFLOW_ERROR_CHANNEL);
+
 /** Decode options: an OF1.0 flow_mod command carries a table id (NXT_FLOW_MOD_TABLE_ID), or not. */
 const TABLE_ID_IN_COMMAND: DecodeOptions = { flowModTableId: true };
 const PLAIN: DecodeOptions = { flowModTableId: false };
@@ -416,6 +421,7 @@ export class OfConn implements OfConnView {
   }
 
   private logError(error: OfError, raw: Uint8Array): void {
+    if (openflowErrors.hasSubscribers) openflowErrors.publish({ endpoint: this.endpoint, error: error.name } satisfies OpenflowErrorEvent);
     this.log?.info({ conn: this.name, ofError: error.name, requestType: raw[1], xid: readXid(raw) }, `${this.name}: ${error.name} (${error.message})`);
   }
 

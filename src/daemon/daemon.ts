@@ -56,7 +56,6 @@ export class Daemon {
       const running = await startSwitch(sc, this.#switchLog(sc), files[i]);
       const tap = running.dataplaneAddress !== undefined ? new DataplaneTap(running.dataplaneAddress, sc.deviceId) : undefined;
       this.switches.set(sc.name, { running, tap });
-      this.metrics?.watch(running);
     }
     const path = this.config.adminSocket ?? defaultAdminSocket();
     this.admin = await AdminServer.open(path, this.switches);
@@ -68,40 +67,9 @@ export class Daemon {
     log.info({ switches: [...this.switches.keys()] }, "ofp4 is running");
   }
 
-  /** The switch's logger; with metrics on, it also counts the errors it logs. */
+  /** The switch's logger: the daemon's, bound to the switch's name. */
   #switchLog(sc: SwitchConfig): Logger {
-    const base = this.log;
-    const metrics = (): Metrics | undefined => this.metrics;
-    const name = sc.name;
-    const child = base.child({ switch: name });
-    // Count OpenFlow errors sent (the core logs "conn: ERROR_NAME (text)", connmgr the same text
-    // with an `ofError` field for those it answers itself) and P4Runtime errors
-    // (the provider logs them with a `code` field) without changing either. The wrappers call
-    // pino's own method with `this`, so children of this logger keep their bindings.
-    type LogFn = (this: Logger, o: object | string, msg?: string) => void;
-    const wrap = (level: "info" | "warn" | "error"): LogFn => {
-      const orig = base[level] as unknown as LogFn;
-      return function (this: Logger, o, msg) {
-        const m = metrics();
-        if (m) {
-          if (typeof o === "string") {
-            const e = /^\S+: ([A-Z][A-Z0-9_]+) \(/.exec(o);
-            if (e) m.ofErrors.inc({ switch: name, error: e[1]! });
-          } else if (typeof (o as { ofError?: unknown }).ofError === "string") {
-            // An error the connection answered itself (connmgr: a request the codec refused).
-            m.ofErrors.inc({ switch: name, error: (o as { ofError: string }).ofError });
-          } else if (typeof (o as { code?: unknown }).code === "string") {
-            m.p4rtErrors.inc({ switch: name, code: (o as { code: string }).code });
-          }
-        }
-        if (msg === undefined) orig.call(this, o);
-        else orig.call(this, o, msg);
-      };
-    };
-    child.info = wrap("info") as unknown as Logger["info"];
-    child.warn = wrap("warn") as unknown as Logger["warn"];
-    child.error = wrap("error") as unknown as Logger["error"];
-    return child;
+    return this.log.child({ switch: sc.name });
   }
 
   /** Stops everything; safe to call twice (the second call waits for the first). */

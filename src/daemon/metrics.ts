@@ -2,14 +2,16 @@
 // histograms per switch and table, pending op groups, postponed requests, Writes and updates
 // per Write, P4Runtime errors by code, counter-poll duration, connected controllers, packet-ins
 // sent and dropped (rate limit, full send queue) per connection and per switch. Gauges
-// are read from the switches when scraped; operation latencies are observed as operations
-// complete (the daemon's hooks on the core and the provider, which stay unchanged).
+// are read from the switches when scraped; operation latencies and errors come from the
+// events the core, the connections and the provider publish (node:diagnostics_channel).
 
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Operation } from "../ofproto/operation.js";
-import type { OfError } from "../openflow/errors.js";
+import { OPENFLOW_ERROR_CHANNEL, type OpenflowErrorEvent } from "../connmgr/index.js";
+import { P4RUNTIME_ERROR_CHANNEL, type P4RuntimeErrorEvent } from "../offload/index.js";
+import { OPERATION_CHANNEL, type OperationEvent } from "../ofproto/ofproto.js";
 import type { RunningSwitch } from "./switch.js";
 
 export class Metrics {
@@ -18,8 +20,11 @@ export class Metrics {
   readonly ofErrors: Counter<"switch" | "error">;
   readonly p4rtErrors: Counter<"switch" | "code">;
   #server: Server | undefined;
+  readonly #switches: () => Iterable<RunningSwitch>;
+  readonly #listeners: [string, (message: unknown) => void][];
 
   constructor(switches: () => Iterable<RunningSwitch>) {
+    this.#switches = switches;
     const r = this.registry;
     this.opLatency = new Histogram({
       name: "ofp4_operation_latency_seconds",
@@ -90,29 +95,38 @@ export class Metrics {
       c.inc({ switch: s.config.name, result: "queue_dropped" }, t.packetInsQueueDropped);
     });
     gauge("ofp4_target_ready", "1 while the P4Runtime target is ready", ["switch"], (g, s) => g.set({ switch: s.config.name }, s.provider.phase === "ready" ? 1 : 0));
-  }
 
-  /** Times every operation of a switch from the provider's start to its completion. */
-  watch(s: RunningSwitch): void {
-    const started = new WeakMap<Operation, number>();
-    const provider = s.provider;
-    const name = s.config.name;
-    for (const method of ["ruleConstruct", "ruleModifyActions", "ruleDestruct"] as const) {
-      const inner = provider[method].bind(provider);
-      provider[method] = (op: Operation): OfError | undefined => {
-        started.set(op, performance.now());
-        return inner(op);
-      };
-    }
-    const sw = s.sw;
-    const completed = sw.operationCompleted.bind(sw);
-    sw.operationCompleted = (op: Operation, error: OfError | undefined): void => {
-      const t0 = started.get(op);
-      if (t0 !== undefined) {
-        this.opLatency.observe({ switch: name, table: String(op.rule.tableId), type: op.type, result: error ? "error" : "ok" }, (performance.now() - t0) / 1000);
-      }
-      completed(op, error);
+    const named = (match: (s: RunningSwitch) => boolean): string | undefined => {
+      for (const s of this.#switches()) if (match(s)) return s.config.name;
+      return undefined;
     };
+    this.#listeners = [
+      [
+        OPERATION_CHANNEL,
+        (m) => {
+          const e = m as OperationEvent;
+          const name = named((s) => s.sw === e.sw);
+          if (name !== undefined) this.opLatency.observe({ switch: name, table: String(e.table), type: e.type, result: e.ok ? "ok" : "error" }, e.seconds);
+        },
+      ],
+      [
+        OPENFLOW_ERROR_CHANNEL,
+        (m) => {
+          const e = m as OpenflowErrorEvent;
+          const name = named((s) => s.sw === e.endpoint);
+          if (name !== undefined) this.ofErrors.inc({ switch: name, error: e.error });
+        },
+      ],
+      [
+        P4RUNTIME_ERROR_CHANNEL,
+        (m) => {
+          const e = m as P4RuntimeErrorEvent;
+          const name = named((s) => s.provider.session === e.source);
+          if (name !== undefined) this.p4rtErrors.inc({ switch: name, code: e.code });
+        },
+      ],
+    ];
+    for (const [name, fn] of this.#listeners) subscribe(name, fn);
   }
 
   async listen(address: string): Promise<string> {
@@ -139,6 +153,7 @@ export class Metrics {
   }
 
   close(): Promise<void> {
+    for (const [name, fn] of this.#listeners) unsubscribe(name, fn);
     const s = this.#server;
     if (!s) return Promise.resolve();
     s.closeAllConnections();

@@ -114,7 +114,7 @@ export async function startSwitch(given: SwitchConfig, log: Logger, checked?: Pi
         failMode: config.failMode,
         statsMaxAgeMs: config.counterPollIntervalMs,
         dpDesc: `ofp4 ${config.name}`,
-        log: { info: (m) => slog.info(m), warn: (m) => slog.warn(m) },
+        log: slog,
       });
     } catch (e) {
       throw new Error(constructFailure(p4runtimeAddress, config.deviceId, config.deviceConfig ?? target.deviceConfigPath, e), { cause: e });

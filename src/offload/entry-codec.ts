@@ -13,18 +13,13 @@ import { ofError, type OfError } from "../openflow/errors.js";
 import { OxmField, type Match } from "../openflow/match.js";
 import type { Rule } from "../ofproto/rule.js";
 import type { GroupDesc } from "../openflow/multipart-types.js";
-import { ProtoWriter, bigintToBytes, type MatchFieldInfo, type ParamInfo, type p4 } from "../p4runtime/index.js";
+import { ProtoWriter, UpdateType, bigintToBytes, type MatchFieldInfo, type ParamInfo, type p4 } from "../p4runtime/index.js";
 import { encodeEntryMetadata } from "./group-record.js";
 import type { MatchFieldMap, OffloadMapping, TableMap } from "./mapping.js";
 import { writeRuleMetadataField, type RuleRecord } from "./metadata.js";
 import { portName, translateActions, type Replica, type TranslateContext } from "./translate.js";
 
-/** An update's type (p4.v1.Update.Type). */
-export enum UpdateType {
-  INSERT = 1,
-  MODIFY = 2,
-  DELETE = 3,
-}
+export { UpdateType } from "../p4runtime/index.js";
 
 /** What a rule's instructions become in one table, encoded. */
 export interface ActionPlan {

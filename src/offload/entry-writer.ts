@@ -18,7 +18,7 @@
 
 import type { Operation } from "../ofproto/operation.js";
 import { ofError, type OfError } from "../openflow/errors.js";
-import { Code, P4RuntimeError, tableEntryOfKey, type UpdateOwner, type UpdateStatus } from "../p4runtime/index.js";
+import { Code, P4RuntimeError, tableEntryOfKey, updateKindName, type UpdateOwner, type UpdateStatus } from "../p4runtime/index.js";
 import { Entry, entryOf } from "./entry.js";
 import { UpdateType, type ActionPlan, type EntryCodec } from "./entry-codec.js";
 import { originOf } from "./error-log.js";
@@ -251,7 +251,7 @@ export class EntryWriter {
   answered(ew: EntryWrite, s: UpdateStatus): void {
     if (ew.phase !== Phase.Written) return;
     const session = this.#session;
-    if (s.code !== 0) session.logUpdate(s, kindName(ew.type), "table_entry", originOf(ew.op, this.#fallback(ew)));
+    if (s.code !== 0) session.logUpdate(s, updateKindName(ew.type), "table_entry", originOf(ew.op, this.#fallback(ew)));
     if (ew.type === UpdateType.DELETE) {
       // DELETE never fails: the target is out of sync; reconciliation removes the leftover.
       if (s.code !== 0 && s.code !== Code.NOT_FOUND) session.scheduleReconcile();
@@ -424,8 +424,4 @@ export class EntryWriter {
     return false;
   }
 
-}
-
-function kindName(type: UpdateType): "INSERT" | "MODIFY" | "DELETE" {
-  return type === UpdateType.INSERT ? "INSERT" : type === UpdateType.MODIFY ? "MODIFY" : "DELETE";
 }

@@ -2,15 +2,14 @@
 // P4Runtime request that got it, its code name, the target's message, and the OpenFlow
 // connection and request (xid, type) that caused it when there is one. The switch name comes
 // from the logger (the daemon gives each switch a child logger bound to its name). Pure
-// formatting plus one call to the logger; never decides what an error means.
+// formatting plus one call to the logger and one event; never decides what an error means.
 
+import { channel } from "node:diagnostics_channel";
 import { codeName } from "../p4runtime/index.js";
+import type { Log } from "../util/log.js";
 import type { Operation } from "../ofproto/operation.js";
 
-export interface ErrorLog {
-  warn(o: object, msg?: string): void;
-  error(o: object, msg?: string): void;
-}
+export type ErrorLog = Pick<Log, "warn" | "error">;
 
 /** The OpenFlow request behind a P4Runtime request, when there is one. */
 export interface ErrorOrigin {
@@ -40,8 +39,25 @@ export interface P4ErrorLine {
   readonly detail?: object;
 }
 
-/** Writes the line: warn for a refused update, error for a failed RPC, a stream error or a lost target. */
-export function logP4Error(log: ErrorLog, level: "warn" | "error", line: P4ErrorLine): void {
+/**
+ * The diagnostics channel each P4Runtime error is published on (while someone subscribes:
+ * metrics): the session that received it and its code's name.
+ */
+export const P4RUNTIME_ERROR_CHANNEL = "ofp4:p4runtime-error";
+
+export interface P4RuntimeErrorEvent {
+  readonly source: object;
+  readonly code: string;
+}
+
+const p4runtimeErrors = channel(P4RUNTIME_ERROR_CHANNEL);
+
+/**
+ * Writes the line: warn for a refused update, error for a failed RPC, a stream error or a lost
+ * target; and publishes it on P4RUNTIME_ERROR_CHANNEL with `source`.
+ */
+export function logP4Error(log: ErrorLog, level: "warn" | "error", line: P4ErrorLine, source: object): void {
+  if (p4runtimeErrors.hasSubscribers) p4runtimeErrors.publish({ source, code: codeName(line.code) } satisfies P4RuntimeErrorEvent);
   const o = line.origin;
   const fields = {
     p4runtime: line.p4runtime,

@@ -17,3 +17,4 @@ export {
 export { loadMapping, buildMapping, MappingError, type OffloadMapping } from "./mapping.js";
 export { BMV2_QUIRKS, SPEC_QUIRKS, type TargetQuirks } from "./p4-errors.js";
 export type { ReconcileReport } from "./reconcile.js";
+export { P4RUNTIME_ERROR_CHANNEL, type P4RuntimeErrorEvent } from "./error-log.js";

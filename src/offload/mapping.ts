@@ -137,10 +137,17 @@ function num(v: unknown, where: string): number {
   return v;
 }
 
+/** OXM fields by their names (the enum's reverse entries left out). */
+const OXM_BY_NAME: ReadonlyMap<string, OxmField> = new Map(
+  Object.values(OxmField)
+    .filter((v): v is OxmField => typeof v === "number")
+    .map((f) => [OxmField[f], f] as const),
+);
+
 function oxmByName(name: string, where: string): OxmField {
-  const f = (OxmField as unknown as Record<string, number | undefined>)[name];
-  if (typeof f !== "number") throw new MappingError(`${where}: "${name}" is not an OXM field name`);
-  return f as OxmField;
+  const f = OXM_BY_NAME.get(name);
+  if (f === undefined) throw new MappingError(`${where}: "${name}" is not an OXM field name`);
+  return f;
 }
 
 /** Builds the mapping from the parsed mapping file and the program's P4Info. */

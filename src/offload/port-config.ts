@@ -6,7 +6,7 @@
 
 import { ofError, type OfError } from "../openflow/errors.js";
 import { OFPPC } from "../openflow/messages.js";
-import { bigintToBytes, bytesToBigint, type p4 } from "../p4runtime/index.js";
+import { UpdateType, bigintToBytes, bytesToBigint, type p4 } from "../p4runtime/index.js";
 import { PORT_CONFIG_BITS, type OffloadMapping, type PortConfigTableMap } from "./mapping.js";
 
 /**
@@ -57,10 +57,10 @@ export function portConfigEntry(t: PortConfigTableMap, port: number, config: num
 }
 
 /** One update per port-config table, of `type` (1 INSERT, 2 MODIFY, 3 DELETE). */
-export function portConfigUpdates(mapping: OffloadMapping, port: number, config: number, type: 1 | 2 | 3): p4.v1.IUpdate[] {
+export function portConfigUpdates(mapping: OffloadMapping, port: number, config: number, type: UpdateType): p4.v1.IUpdate[] {
   return (mapping.portConfig?.tables ?? []).map((t) => {
     const e = portConfigEntry(t, port, config);
-    return { type, entity: { tableEntry: type === 3 ? { tableId: e.tableId, match: e.match } : e } };
+    return { type, entity: { tableEntry: type === UpdateType.DELETE ? { tableId: e.tableId, match: e.match } : e } };
   });
 }
 

@@ -11,7 +11,7 @@ import { OFPP } from "../openflow/actions.js";
 import { OFPPF, OFPPR, OFPPS, type PortDesc } from "../openflow/messages.js";
 import { portStatsOf, type PortStats } from "../openflow/multipart-types.js";
 import { liveState, type PortModPending, type PortModRequest, type ProviderCore } from "../ofproto/provider.js";
-import { Code, codeName, type p4, type UpdateStatus } from "../p4runtime/index.js";
+import { Code, UpdateType, codeName, updateKindName, type p4, type UpdateStatus } from "../p4runtime/index.js";
 import type { ErrorOrigin } from "./error-log.js";
 import type { PortCounters } from "./counters.js";
 import type { OffloadMapping } from "./mapping.js";
@@ -145,7 +145,7 @@ export class Ports {
   /** One update through the batcher (held while the target is away when `wait`). */
   #submit(u: p4.v1.IUpdate, origin: ErrorOrigin, wait: boolean): Promise<UpdateStatus> {
     const session = this.session;
-    const kind = u.type === 1 ? "INSERT" : u.type === 2 ? "MODIFY" : "DELETE";
+    const kind = updateKindName(u.type);
     return new Promise((resolve) => {
       const go = (): void =>
         session.batcher.submit(u, (s) => {
@@ -212,8 +212,8 @@ export class Ports {
 /** An INSERT that finds the entry there becomes a MODIFY, a MODIFY that finds none an INSERT (once). */
 async function upsert(u: p4.v1.IUpdate, write: (u: p4.v1.IUpdate) => Promise<UpdateStatus>): Promise<UpdateStatus> {
   const s = await write(u);
-  if ((u.type === 1 && s.code === Code.ALREADY_EXISTS) || (u.type === 2 && s.code === Code.NOT_FOUND)) {
-    return write({ ...u, type: u.type === 1 ? 2 : 1 });
+  if ((u.type === UpdateType.INSERT && s.code === Code.ALREADY_EXISTS) || (u.type === UpdateType.MODIFY && s.code === Code.NOT_FOUND)) {
+    return write({ ...u, type: u.type === UpdateType.INSERT ? UpdateType.MODIFY : UpdateType.INSERT });
   }
   return s;
 }

@@ -24,10 +24,10 @@ import { describeTable } from "../openflow/table-features.js";
 import type { Operation } from "../ofproto/operation.js";
 import type { PacketOut, PortModPending, PortModRequest, Provider, ProviderCore, RuleStats, SwitchDescription, TableDescription } from "../ofproto/provider.js";
 import type { Rule } from "../ofproto/rule.js";
-import type { P4InfoIndex, p4 } from "../p4runtime/index.js";
+import { Code, updateKindName, type P4InfoIndex, type UpdateType, type p4 } from "../p4runtime/index.js";
 import { CounterPoller, ruleStats } from "./counters.js";
 import { dumpEntries, type EntryDump } from "./dump.js";
-import { EntryCodec, UpdateType } from "./entry-codec.js";
+import { EntryCodec } from "./entry-codec.js";
 import { EntryWriter } from "./entry-writer.js";
 import { isDataPortNumber, type OffloadMapping } from "./mapping.js";
 import { OfGroups } from "./of-groups.js";
@@ -38,6 +38,7 @@ import { reconcile as runReconcile, type ReconcileReport } from "./reconcile.js"
 import { Recovery } from "./recovery.js";
 import { Replication } from "./replication.js";
 import { TargetSession, type OffloadLog, type TargetPhase } from "./target-session.js";
+import { SILENT } from "../util/log.js";
 
 export type { EntryDump } from "./dump.js";
 export type { OffloadLog, TargetPhase } from "./target-session.js";
@@ -98,7 +99,6 @@ export interface OffloadStats {
   readonly recoveredEntries: number;
 }
 
-const SILENT: OffloadLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const ALL_ONES = 0xffffffffffffffffn;
 
 export class OffloadProvider implements Provider {
@@ -281,7 +281,7 @@ export class OffloadProvider implements Provider {
       read: (entities) => session.rpc("Read", origin, () => session.client.readAll(entities)),
       write: (u: p4.v1.IUpdate) =>
         session.batcher.submitAsync(u).then((s) => {
-          session.logUpdate(s, u.type === 1 ? "INSERT" : u.type === 2 ? "MODIFY" : "DELETE", u.entity?.tableEntry ? "table_entry" : "multicast_group", origin);
+          session.logUpdate(s, updateKindName(u.type), u.entity?.tableEntry ? "table_entry" : "multicast_group", origin);
           return s;
         }),
       desired: function* () {
@@ -290,13 +290,13 @@ export class OffloadProvider implements Provider {
             key: e.key,
             metadata: () => (codec.compilePlan(e.rule) === undefined ? codec.metadataOf(e.rule, codec.plan!.usesGroups) : new Uint8Array()),
             action: () => codec.actionOf(e.rule, e.group?.id ?? 0),
-            write: (type: 1 | 2) =>
+            write: (type: UpdateType) =>
               new Promise((resolve) => {
-                const refused = writer.rewrite(e, type === 1 ? UpdateType.INSERT : UpdateType.MODIFY, (s) => {
-                  session.logUpdate(s, type === 1 ? "INSERT" : "MODIFY", "table_entry", origin);
+                const refused = writer.rewrite(e, type, (s) => {
+                  session.logUpdate(s, updateKindName(type), "table_entry", origin);
                   resolve(s);
                 });
-                if (refused !== undefined) resolve({ code: 3, message: refused.message, space: "", targetCode: 0, outcomeUnknown: false });
+                if (refused !== undefined) resolve({ code: Code.INVALID_ARGUMENT, message: refused.message, space: "", targetCode: 0, outcomeUnknown: false });
               }),
           };
         }

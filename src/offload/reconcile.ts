@@ -5,7 +5,7 @@
 // (entries carrying ofp4's metadata tag that no rule explains; groups no rule uses). Entries
 // without the tag belong to someone else: reported, never deleted.
 
-import { tableEntryKey, type p4, type UpdateStatus } from "../p4runtime/index.js";
+import { Code, UpdateType, tableEntryKey, type p4, type UpdateStatus } from "../p4runtime/index.js";
 import type { OffloadMapping } from "./mapping.js";
 import { hasOfp4Tag, sameBytes } from "./metadata.js";
 import { multicastEntity, type MulticastGroup } from "./multicast.js";
@@ -19,7 +19,7 @@ export interface DesiredEntry {
   /** The action the entry carries. */
   action(): p4.v1.ITableAction;
   /** Writes the entry (INSERT or MODIFY) as ofp4 wants it. */
-  write(type: 1 | 2): Promise<UpdateStatus>;
+  write(type: UpdateType): Promise<UpdateStatus>;
 }
 
 export interface ReconcileTarget {
@@ -90,7 +90,7 @@ export async function reconcile(t: ReconcileTarget): Promise<ReconcileReport> {
     const have = onTarget.get(g.id);
     if (have === g.key) continue;
     groupsWritten++;
-    const type = have === undefined ? 1 : 2;
+    const type = have === undefined ? UpdateType.INSERT : UpdateType.MODIFY;
     groupWrites.push(t.write({ type, entity: multicastEntity(g.id, g.replicas) }).then((s) => void check(`multicast group ${g.id}`, s)));
   }
   await Promise.all(groupWrites);
@@ -114,7 +114,7 @@ export async function reconcile(t: ReconcileTarget): Promise<ReconcileReport> {
     if (d) {
       if (!sameBytes(te.metadata, d.metadata()) || !sameAction(te.action, d.action())) {
         modified++;
-        writes.push(d.write(2).then((s) => void check(`modify ${describeKey(key)}`, s)));
+        writes.push(d.write(UpdateType.MODIFY).then((s) => void check(`modify ${describeKey(key)}`, s)));
       }
       continue;
     }
@@ -122,13 +122,13 @@ export async function reconcile(t: ReconcileTarget): Promise<ReconcileReport> {
     if (hasOfp4Tag(te.metadata)) {
       deleted++;
       const del: p4.v1.ITableEntry = { tableId: te.tableId, match: te.match, priority: te.priority };
-      writes.push(t.write({ type: 3, entity: { tableEntry: del } }).then((s) => void (s.code === 5 || check(`delete ${describeKey(key)}`, s))));
+      writes.push(t.write({ type: UpdateType.DELETE, entity: { tableEntry: del } }).then((s) => void (s.code === Code.NOT_FOUND || check(`delete ${describeKey(key)}`, s))));
     } else foreign.push(key);
   }
   for (const [key, d] of want) {
     if (seen.has(key)) continue;
     inserted++;
-    writes.push(d.write(1).then((s) => void check(`insert ${describeKey(key)}`, s)));
+    writes.push(d.write(UpdateType.INSERT).then((s) => void check(`insert ${describeKey(key)}`, s)));
   }
   await Promise.all(writes);
 
@@ -140,8 +140,8 @@ export async function reconcile(t: ReconcileTarget): Promise<ReconcileReport> {
     groupsDeleted++;
     deletes.push(
       t
-        .write({ type: 3, entity: { packetReplicationEngineEntry: { multicastGroupEntry: { multicastGroupId: id } } } })
-        .then((s) => void (s.code === 5 || check(`delete multicast group ${id}`, s))),
+        .write({ type: UpdateType.DELETE, entity: { packetReplicationEngineEntry: { multicastGroupEntry: { multicastGroupId: id } } } })
+        .then((s) => void (s.code === Code.NOT_FOUND || check(`delete multicast group ${id}`, s))),
     );
   }
   await Promise.all(deletes);

@@ -5,7 +5,7 @@
 // went away) is tried again once it is back. A failed DELETE leaves a leftover that
 // reconciliation removes. Never decides which group an entry uses: translation does.
 
-import { Code, type UpdateStatus } from "../p4runtime/index.js";
+import { Code, UpdateType, type UpdateStatus } from "../p4runtime/index.js";
 import type { ErrorOrigin } from "./error-log.js";
 import { MulticastGroups, multicastEntity, type MulticastGroup } from "./multicast.js";
 import type { TargetSession, Waiter } from "./target-session.js";
@@ -33,7 +33,7 @@ export class Replication {
     const session = this.session;
     const write = (): void => {
       session.batcher.submit(
-        { type: 1, entity: multicastEntity(group.id, group.replicas) },
+        { type: UpdateType.INSERT, entity: multicastEntity(group.id, group.replicas) },
         (s: UpdateStatus) => {
           session.logUpdate(s, "INSERT", `multicast_group ${group.id}`, origin);
           if (s.code !== 0 && s.code !== Code.ALREADY_EXISTS && session.troubled(s)) {
@@ -53,7 +53,7 @@ export class Replication {
   release(id: number): void {
     if (!this.groups.release(id)) return;
     const session = this.session;
-    session.batcher.submit({ type: 3, entity: { packetReplicationEngineEntry: { multicastGroupEntry: { multicastGroupId: id } } } }, (s) => {
+    session.batcher.submit({ type: UpdateType.DELETE, entity: { packetReplicationEngineEntry: { multicastGroupEntry: { multicastGroupId: id } } } }, (s) => {
       session.logUpdate(s, "DELETE", `multicast_group ${id}`, undefined);
       if (s.code !== 0 && s.code !== Code.NOT_FOUND) session.scheduleReconcile();
     });

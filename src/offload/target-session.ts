@@ -13,12 +13,14 @@ import {
   Code,
   P4RuntimeClient,
   P4RuntimeError,
+  UpdateType,
   WriteBatcher,
   codeName,
   type P4InfoIndex,
   type UpdateStatus,
   type p4,
 } from "../p4runtime/index.js";
+import type { Log } from "../util/log.js";
 import { logP4Error, type ErrorOrigin } from "./error-log.js";
 import type { OffloadMapping } from "./mapping.js";
 import { isTrouble } from "./p4-errors.js";
@@ -26,11 +28,8 @@ import { isTrouble } from "./p4-errors.js";
 /** connecting: construct running; ready: writes flow; lost: target away; reconciling: repairing. */
 export type TargetPhase = "connecting" | "ready" | "lost" | "reconciling" | "closed";
 
-export interface OffloadLog {
-  info(o: object | string, msg?: string): void;
-  warn(o: object | string, msg?: string): void;
-  error(o: object | string, msg?: string): void;
-}
+/** The provider's log: ofp4's one Log interface. */
+export type OffloadLog = Log;
 
 /** Work held while the target is away: resumed once it is back and reconciled, or abandoned past the wait bound. */
 export interface Waiter {
@@ -155,7 +154,7 @@ export class TargetSession {
     this.client.on("primaryLost", () => queueMicrotask(() => this.#lost("ofp4 is no longer primary on the target")));
     this.client.on("disconnected", (e) => this.#lost(e.message, e));
     this.client.on("streamError", (e) =>
-      logP4Error(this.#log, "error", { p4runtime: "StreamChannel", code: e.canonicalCode ?? 0, message: e.message ?? "", detail: { target: this.#o.address } }),
+      logP4Error(this.#log, "error", { p4runtime: "StreamChannel", code: e.canonicalCode ?? 0, message: e.message ?? "", detail: { target: this.#o.address } }, this),
     );
     this.client.on("primary", () => {
       if (this.#phase === "lost") void this.reconcile();
@@ -186,7 +185,7 @@ export class TargetSession {
       if (!(e instanceof P4RuntimeError) || e.code !== Code.FAILED_PRECONDITION) {
         if (e instanceof P4RuntimeError && !this.#logged.has(e)) {
           this.#logged.add(e);
-          logP4Error(this.#log, "error", { p4runtime: "GetForwardingPipelineConfig", code: e.code, message: stripCode(e.message), origin: PIPELINE });
+          logP4Error(this.#log, "error", { p4runtime: "GetForwardingPipelineConfig", code: e.code, message: stripCode(e.message), origin: PIPELINE }, this);
         }
         throw e;
       }
@@ -205,7 +204,7 @@ export class TargetSession {
     const m = this.#o.mapping;
     const want = this.#o.tableMiss;
     const updates: p4.v1.IUpdate[] = m.tables.map((t) => ({
-      type: 2,
+      type: UpdateType.MODIFY,
       entity: { tableEntry: { tableId: t.p4.id, isDefaultAction: true, action: { action: { actionId: t.miss[want] ?? t.miss.drop ?? m.dropActionId, params: [] } } } },
     }));
     const results = await this.client.write(updates);
@@ -230,7 +229,7 @@ export class TargetSession {
         code: error.code,
         message: stripCode(error.message),
         detail: { target: this.#o.address, lost: true, waitingMs: this.#o.targetWaitMs },
-      });
+      }, this);
     } else this.#log.warn({ target: this.#o.address, reason }, "P4Runtime target lost");
     if (was !== "connecting") this.#core?.targetLost(reason);
   }
@@ -347,7 +346,7 @@ export class TargetSession {
     } catch (e) {
       if (e instanceof P4RuntimeError && !this.#logged.has(e)) {
         this.#logged.add(e);
-        logP4Error(this.#log, "error", { p4runtime, code: e.code, message: stripCode(e.message), origin, detail: { target: this.#o.address } });
+        logP4Error(this.#log, "error", { p4runtime, code: e.code, message: stripCode(e.message), origin, detail: { target: this.#o.address } }, this);
       }
       throw e;
     }
@@ -358,7 +357,7 @@ export class TargetSession {
    * every one of its updates the same frozen status (p4runtime/status.ts wholeRpcFailure): that
    * failure is logged once, with the origin of the first update that sees it.
    */
-  logUpdate(s: UpdateStatus, kind: "INSERT" | "MODIFY" | "DELETE", entity: string, origin: ErrorOrigin | undefined): void {
+  logUpdate(s: UpdateStatus, kind: string, entity: string, origin: ErrorOrigin | undefined): void {
     if (s.code === 0 || this.#logged.has(s)) return;
     const whole = Object.isFrozen(s);
     if (whole) this.#logged.add(s);
@@ -368,7 +367,7 @@ export class TargetSession {
       message: s.message,
       origin,
       detail: whole ? { target: this.#o.address, wholeWrite: true } : { target: this.#o.address },
-    });
+    }, this);
   }
 
   /** True when `e` was logged already (by rpc or logUpdate). */

@@ -6,7 +6,8 @@
 // needs of the switch; so do internal rules, packet-in, recovery and counter freshness. It
 // never touches P4Runtime and never encodes bytes.
 
-import type { ConnManagerPort, HandleResult, OfConnView, OfprotoEndpoint, Request } from "../connmgr/endpoint.js";
+import { channel } from "node:diagnostics_channel";
+import { OPENFLOW_ERROR_CHANNEL, type ConnManagerPort, type HandleResult, type OfConnView, type OfprotoEndpoint, type OpenflowErrorEvent, type Request } from "../connmgr/endpoint.js";
 import { OFPP } from "../openflow/actions.js";
 import { type OfError } from "../openflow/errors.js";
 import { OFP_NO_BUFFER, OFPFF, OFPPC, OFPPR, OFPRR, type FlowRemoved, type OfMessage, type PortDesc } from "../openflow/messages.js";
@@ -23,6 +24,7 @@ import type { PacketIn, Provider, ProviderCore, RuleStats, SwitchDescription } f
 import { adoptRecovered } from "./recovery.js";
 import { compactInstructions, type Rule, type RuleSpec } from "./rule.js";
 import { FlowTable } from "./table.js";
+import { SILENT, type Log } from "../util/log.js";
 
 export { FAIL_OPEN_PRIORITY, type FailMode } from "./internal-rules.js";
 
@@ -34,12 +36,25 @@ export type SwitchState = "normal" | "flush";
 /** Where the target stands, as the provider told us. */
 export type TargetState = "connected" | "lost" | "reconciling";
 
-export interface CoreLog {
-  info(msg: string): void;
-  warn(msg: string): void;
+/** The core's log: ofp4's one Log interface. */
+export type CoreLog = Log;
+
+/**
+ * The diagnostics channel each completed operation is published on (while someone subscribes:
+ * metrics): the switch, its table, type, result and how long it was in flight.
+ */
+export const OPERATION_CHANNEL = "ofp4:operation";
+
+export interface OperationEvent {
+  readonly sw: Ofproto;
+  readonly table: number;
+  readonly type: "add" | "modify" | "delete";
+  readonly ok: boolean;
+  readonly seconds: number;
 }
 
-const SILENT: CoreLog = { info: () => undefined, warn: () => undefined };
+const operations = channel(OPERATION_CHANNEL);
+const openflowErrors = channel(OPENFLOW_ERROR_CHANNEL);
 
 export interface OfprotoOptions {
   /** Back-pressure bound: flow_mods are postponed while this many op groups are pending. */
@@ -218,6 +233,7 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
   /** The one place an OfError goes to the wire. */
   #sendError(conn: OfConnView, error: OfError, request: Request): void {
     this.log.info(`${conn.name}: ${error.name} (${error.message})`);
+    if (openflowErrors.hasSubscribers) openflowErrors.publish({ endpoint: this, error: error.name } satisfies OpenflowErrorEvent);
     conn.sendError(error, request);
   }
 
@@ -295,6 +311,7 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
 
   #started(group: OpGroup, op: Operation): void {
     op.state = "pending";
+    if (operations.hasSubscribers) op.startedMs = performance.now();
     group.pending++;
     group.started++;
   }
@@ -326,6 +343,9 @@ export class Ofproto implements OfprotoEndpoint, OperationSink, ProviderCore {
   /** provider.ts §3.3-§3.4: what a completion means. */
   operationCompleted(op: Operation, error: OfError | undefined): void {
     const rule = op.rule;
+    if (op.startedMs !== 0 && operations.hasSubscribers) {
+      operations.publish({ sw: this, table: rule.tableId, type: op.type, ok: error === undefined, seconds: (performance.now() - op.startedMs) / 1000 } satisfies OperationEvent);
+    }
     const table = this.tables[rule.tableId]!;
     rule.pendingOp = undefined;
     switch (op.type) {

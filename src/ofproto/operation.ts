@@ -24,6 +24,8 @@ export interface OperationSink {
 
 export class Operation {
   state: OperationState = "starting";
+  /** performance.now() when it started, while metrics watch operations (else 0). */
+  startedMs = 0;
 
   constructor(
     private readonly sink: OperationSink,

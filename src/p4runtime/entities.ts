@@ -111,6 +111,15 @@ export function tableEntry(info: P4InfoIndex, s: TableEntrySpec): p4.v1.ITableEn
 
 export type UpdateKind = "INSERT" | "MODIFY" | "DELETE";
 
+/** p4.v1.Update.Type: INSERT 1, MODIFY 2, DELETE 3. */
+export const UpdateType = p4.v1.Update.Type;
+export type UpdateType = p4.v1.Update.Type;
+
+/** The name of an update type ("INSERT", ...; an unknown one by its number). */
+export function updateKindName(type: number | null | undefined): string {
+  return p4.v1.Update.Type[type ?? 0] ?? String(type);
+}
+
 /** A p4.v1.Update of `entity`. */
 export function update(kind: UpdateKind, entity: p4.v1.IEntity): p4.v1.IUpdate {
   return { type: p4.v1.Update.Type[kind], entity };

@@ -223,7 +223,8 @@ class TextParser {
         this.pos++;
         if (t.v === "key") {
           this.expectP(":");
-          entry["key"] = this.scalar((field as unknown as protobuf.MapField).keyType, null, field.name);
+          if (!(field instanceof protobuf.MapField)) this.fail(t, `field "${field.name}" is not a map`);
+          entry["key"] = this.scalar(field.keyType, null, field.name);
         } else {
           const vt = field.resolvedType;
           if (vt instanceof protobuf.Type) {

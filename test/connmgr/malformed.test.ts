@@ -16,11 +16,11 @@ afterEach(async () => {
 
 /** Every log line connmgr writes, level first. */
 const lines: [string, object, string][] = [];
-const logger: Logger = {
-  info: (f, m) => void lines.push(["info", f, m]),
-  warn: (f, m) => void lines.push(["warn", f, m]),
-  debug: (f, m) => void lines.push(["debug", f, m]),
-};
+const record =
+  (level: string) =>
+  (f: object | string, m?: string): void =>
+    void lines.push(typeof f === "string" ? [level, {}, f] : [level, f, m ?? ""]);
+const logger: Logger = { info: record("info"), warn: record("warn"), debug: record("debug"), error: record("error") };
 
 async function setup() {
   lines.length = 0;
