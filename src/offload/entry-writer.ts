@@ -219,31 +219,38 @@ export class EntryWriter {
       session.defer(ew);
       return;
     }
-    const batcher = session.batcher;
-    if (batcher.full || this.#roomHead < this.#roomQueue.length) {
+    if (session.batcher.full || this.#roomHead < this.#roomQueue.length) {
       ew.phase = Phase.Waiting;
       this.#roomQueue.push(ew);
       return;
     }
+    this.#put(ew);
+  }
+
+  /** Writes the update into the batcher. */
+  #put(ew: EntryWrite): void {
     ew.phase = Phase.Written;
+    const batcher = this.#session.batcher;
     const out = batcher.begin();
     const entry = ew.entry;
     this.#codec.writeUpdate(out, ew.type, entry.key, entry.rule, ew.plan, ew.group?.id ?? 0, ew.resetCounts);
     batcher.end(ew);
   }
 
-  /** The batcher has room again: writes what waited for it, in order. */
+  /** The batcher has room again: writes what waited for it, in order (or what the target, away now, must wait for). */
   room(): void {
-    const q = this.#roomQueue;
-    const batcher = this.#session.batcher;
-    while (this.#roomHead < q.length && !batcher.full) {
+    const session = this.#session;
+    while (this.#roomHead < this.#roomQueue.length && !session.batcher.full) {
+      const q = this.#roomQueue;
       const ew = q[this.#roomHead]!;
       q[this.#roomHead++] = undefined;
       if (this.#roomHead === q.length) {
         this.#roomQueue = [];
         this.#roomHead = 0;
       }
-      if (ew.phase === Phase.Waiting) this.write(ew);
+      if (ew.phase !== Phase.Waiting) continue;
+      if (session.ready) this.#put(ew);
+      else session.defer(ew);
     }
   }
 
