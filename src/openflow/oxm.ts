@@ -494,9 +494,22 @@ function packetType(buf: Uint8Array, at: number, end: number): Result<{ raw: und
 export function writeOxmMatch(w: Writer, match: Match): void {
   const start = w.length;
   w.u16(OFPMT_OXM).u16(0);
-  for (const f of inWireOrder(match)) {
-    const full = f.mask === fieldMaxValue(f.field);
-    writeOxmTlv(w, f.field, f.value, full ? undefined : f.mask);
+  // In Open vSwitch's order without sorting a copy: each turn writes the lowest rank not written yet.
+  let last = -1;
+  for (let k = 0; k < match.length; k++) {
+    let next: MatchField | undefined;
+    let rank = Infinity;
+    for (const f of match) {
+      const r = ORDER_RANK[f.field]!;
+      if (r > last && r < rank) {
+        rank = r;
+        next = f;
+      }
+    }
+    if (next === undefined) break;
+    last = rank;
+    const full = next.mask === FIELD_MAX[next.field];
+    writeOxmTlv(w, next.field, next.value, full ? undefined : next.mask);
   }
   const len = w.length - start;
   w.setU16(start + 2, len);

@@ -48,7 +48,8 @@ export class Writer {
 
   u64(v: bigint): this {
     this.ensure(8);
-    this.view.setBigUint64(this.length, BigInt.asUintN(64, v));
+    // setBigUint64 takes the value modulo 2^64 itself.
+    this.view.setBigUint64(this.length, v);
     this.length += 8;
     return this;
   }
@@ -57,8 +58,8 @@ export class Writer {
   uint(v: bigint, n: number): this {
     this.ensure(n);
     if (n <= 6) {
-      // Fast path: fits a double exactly.
-      let x = Number(BigInt.asUintN(8 * n, v));
+      // Fast path: fits a double exactly (a value wider than n bytes keeps its low bytes).
+      let x = v >= 0n && v < 0x1000000000000n ? Number(v) : Number(BigInt.asUintN(8 * n, v));
       for (let i = n - 1; i >= 0; i--) {
         this.buf[this.length + i] = x % 256;
         x = Math.floor(x / 256);
