@@ -16,6 +16,7 @@ export {
   fromUint128,
   toUint128,
   type ArbitrationInfo,
+  type Atomicity,
   type ClientEvents,
   type ClientOptions,
   type PacketMetadataValue,
@@ -24,4 +25,5 @@ export {
   type SetPipelineOptions,
   type TlsOptions,
 } from "./client.js";
+export type { WriteTransportKind } from "./write-path.js";
 export { parseProtoJson, parseTextFormat, TextFormatError, messageType } from "./text-format.js";
