@@ -220,11 +220,9 @@ export class Http2WriteTransport {
       this.finish(call, this.whole(call, Code.UNAVAILABLE, e instanceof Error ? e.message : String(e), false));
       return;
     }
-    if (--conn.streamsLeft <= 0) {
-      // Stream ids run out at 2^31: the next Write opens a fresh session; this one drains.
-      if (this.conn === conn) this.conn = undefined;
-      this.retire(conn);
-    }
+    // Stream ids run out at 2^31: the next Write closes this session (it drains) and opens a
+    // fresh one. Not now: a GOAWAY sent in this tick would refuse the stream just opened.
+    if (--conn.streamsLeft <= 0) conn.usable = false;
     call.stream = stream;
     call.conn = conn;
     callOf.set(stream, call);
@@ -362,11 +360,16 @@ export class Http2WriteTransport {
     return this.whole(call, codeOfReset(stream.rstCode ?? 0), `stream reset by the target (HTTP/2 error code ${stream.rstCode})`);
   }
 
+  /** Why a session failed, in words: the root error, marked as a TLS failure when it was one. */
   private connectionFailure(conn: Connection | undefined, call: WriteCall): string {
-    const e = conn?.error ?? call.streamError;
-    const text = e ? e.message : "connection closed";
-    if (this.o.tls && conn && !conn.secured && conn.error) return `TLS handshake failed: ${text}`;
-    return text;
+    let e = conn?.error ?? call.streamError;
+    // node:http2 cancels pending streams with an error whose cause is the session's.
+    if (e?.cause instanceof Error) e = e.cause;
+    if (!e) return "connection closed";
+    const code = "code" in e && typeof e.code === "string" ? e.code : "";
+    // A system error (ECONNREFUSED, ECONNRESET, ...) is the TCP connection's, not TLS's.
+    if (this.o.tls && conn && !conn.secured && !/^E[A-Z]+$/.test(code)) return `TLS handshake failed: ${e.message}`;
+    return e.message;
   }
 
   private finish(call: WriteCall, statuses: UpdateStatus[]): void {
