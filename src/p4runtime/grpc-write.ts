@@ -73,6 +73,8 @@ class Connection {
   error: Error | undefined;
   /** Whether the TLS handshake completed (TLS only). */
   secured = false;
+  /** The target's HTTP/2 SETTINGS arrived (it accepted the connection). */
+  settled = false;
   /** A PING is checking that the session still reads (after a deadline). */
   probing = false;
   streamsLeft: number;
@@ -251,6 +253,7 @@ export class Http2WriteTransport {
       conn.error ??= e;
       conn.usable = false;
     });
+    session.once("remoteSettings", () => (conn.settled = true));
     session.on("goaway", () => {
       conn.usable = false;
     });
@@ -365,11 +368,15 @@ export class Http2WriteTransport {
     let e = conn?.error ?? call.streamError;
     // node:http2 cancels pending streams with an error whose cause is the session's.
     if (e?.cause instanceof Error) e = e.cause;
-    if (!e) return "connection closed";
-    const code = "code" in e && typeof e.code === "string" ? e.code : "";
+    const code = e && "code" in e && typeof e.code === "string" ? e.code : "";
     // A system error (ECONNREFUSED, ECONNRESET, ...) is the TCP connection's, not TLS's.
-    if (this.o.tls && conn && !conn.secured && !/^E[A-Z]+$/.test(code)) return `TLS handshake failed: ${e.message}`;
-    return e.message;
+    if (e && this.o.tls && conn && !conn.secured && !/^E[A-Z]+$/.test(code)) return `TLS handshake failed: ${e.message}`;
+    const text = e ? e.message : "connection closed";
+    if (conn && !conn.settled) {
+      // A TLS 1.3 server that refuses our client certificate hangs up right after the handshake.
+      return `${text} before the target's HTTP/2 settings${this.o.tls ? " (a TLS server that refuses the client certificate does this)" : ""}`;
+    }
+    return text;
   }
 
   private finish(call: WriteCall, statuses: UpdateStatus[]): void {
