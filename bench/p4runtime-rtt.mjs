@@ -12,11 +12,12 @@
 //   http2         a minimal node:http2 request carrying the same gRPC-framed bytes
 //   client        P4RuntimeClient.write([update]) as built (encode + transport + statuses)
 //   client-grpc-js  P4RuntimeClient with writeTransport "grpc-js" (the fallback)
+//   client-base   P4RuntimeClient.write from another build (--base DIR: e.g. the commit before)
 // Prints per mode: median / p99 round trip (ms), client CPU per Write (us, from the child's own
 // getrusage, the counter /proc/PID/stat shows) and the target's CPU per Write (us, from
 // /proc/TARGET/stat around the child's run), each the median over runs; and the load average.
 //   node bench/p4runtime-rtt.mjs [build=dist] [--targets sim,bmv2] [--runs 3] [--writes 2000]
-//        [--warmup 200] [--modes grpc-js,grpc-js-opts,http2,client] [--json FILE]
+//        [--warmup 200] [--modes grpc-js,grpc-js-opts,http2,client,...] [--base DIR] [--json FILE]
 // Starts and stops only its own processes, by PID.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -32,7 +33,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.resolve(fileURLToPath(new URL("..", import.meta.url)));
 const P4_TOOLS_DIR = process.env.P4REF_RUN ?? "/opt/p4ref/p4-reference/run";
-const ALL_MODES = ["grpc-js", "grpc-js-opts", "http2", "client", "client-grpc-js"];
+const ALL_MODES = ["grpc-js", "grpc-js-opts", "http2", "client", "client-grpc-js", "client-base"];
 
 /** The client's own channel options (src/p4runtime/client.ts). */
 const BASE_OPTS = {
@@ -165,7 +166,7 @@ async function child(mode, address, base, writes, warmup, build) {
         s.end(framed[i]);
       });
     close = () => session.close();
-  } else if (mode === "client" || mode === "client-grpc-js") {
+  } else if (mode === "client" || mode === "client-grpc-js" || mode === "client-base") {
     const c = new P4RuntimeClient({
       address,
       deviceId: 0n,
@@ -301,7 +302,8 @@ async function parent(o) {
         for (const [k, mode] of order.entries()) {
           const base = 1 + k * (o.writes + o.warmup);
           const t0 = cpuTicks(t.pid);
-          const r = await runChild([mode, t.address, String(base), String(o.writes), String(o.warmup), o.build]);
+          const build = mode === "client-base" ? o.base : o.build;
+          const r = await runChild([mode, t.address, String(base), String(o.writes), String(o.warmup), build]);
           r.targetCpuUsPerWrite = ((cpuTicks(t.pid) - t0) * 10_000) / (o.writes + o.warmup);
           r.target = kind;
           r.run = run;
@@ -358,10 +360,14 @@ if (args[0] === "--child") {
     runs: Number(take("--runs") ?? 3),
     writes: Number(take("--writes") ?? 2000),
     warmup: Number(take("--warmup") ?? 200),
-    modes: (take("--modes") ?? ALL_MODES.join(",")).split(","),
+    modes: take("--modes")?.split(","),
     json: take("--json"),
+    base: take("--base"),
   };
   o.build = path.resolve(args[0] ?? path.join(root, "dist"));
+  if (o.base) o.base = path.resolve(o.base);
+  o.modes ??= ALL_MODES.filter((m) => m !== "client-base" || o.base);
   for (const m of o.modes) if (!ALL_MODES.includes(m)) throw new Error(`unknown mode ${m} (modes: ${ALL_MODES.join(", ")})`);
+  if (o.modes.includes("client-base") && !o.base) throw new Error("mode client-base needs --base DIR (a build of the code to compare with)");
   process.exitCode = await parent(o);
 }

@@ -302,11 +302,16 @@ export class Http2WriteTransport {
     };
     const timer = setTimeout(destroy, PROBE_MS);
     timer.unref();
-    const sent = c.session.ping((err) => {
-      clearTimeout(timer);
-      if (err) destroy();
-      else this.retire(c);
-    });
+    let sent: boolean;
+    try {
+      sent = c.session.ping((err) => {
+        clearTimeout(timer);
+        if (err) destroy();
+        else this.retire(c);
+      });
+    } catch {
+      sent = false;
+    }
     if (!sent) {
       clearTimeout(timer);
       destroy();
