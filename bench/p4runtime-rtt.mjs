@@ -1,23 +1,25 @@
 // One-update P4Runtime Write round trip and the client's CPU per Write, for several client
 // transports against the same target (bench/profiles/README.md, "The Write path").
 // Each run starts a fresh target (the sim as `ofp4 sim` runs it, or bmv2 simple_switch_grpc from
-// P4REF_RUN / /opt/p4ref), arbitrates as primary (election id 1) and pushes p4/ofp4.p4; then
-// every mode runs in its own child process (fresh heap, its own CPU counters), one after the
-// other, in a rotated order per run. A child sends W warm-up Writes, then R measured ones, one at
+// P4REF_RUN / /opt/p4ref), arbitrates as primary (election id 1), pushes p4/ofp4.p4 and warms the
+// target up (T one-update Writes into ingress.ofp_table_2); then every mode runs in its own child
+// process (fresh heap, its own CPU counters), one after the other, in an order rotated per run
+// (as many runs as modes puts every mode once at every position). A child sends W warm-up Writes, then R measured ones, one at
 // a time: each an INSERT into ingress.ofp_table_1 with a unique key (election id 1, device 0).
 // Modes:
 //   grpc-js       @grpc/grpc-js makeUnaryRequest of the pre-encoded WriteRequest, the client's
 //                 channel options (what P4RuntimeClient.write cost before the raw transport)
 //   grpc-js-opts  the same with options that might lower the per-call cost (OPTS below)
 //   http2         a minimal node:http2 request carrying the same gRPC-framed bytes
+//   transport     the client's node:http2 transport alone (Http2WriteTransport.send), same bytes
 //   client        P4RuntimeClient.write([update]) as built (encode + transport + statuses)
 //   client-grpc-js  P4RuntimeClient with writeTransport "grpc-js" (the fallback)
 //   client-base   P4RuntimeClient.write from another build (--base DIR: e.g. the commit before)
 // Prints per mode: median / p99 round trip (ms), client CPU per Write (us, from the child's own
 // getrusage, the counter /proc/PID/stat shows) and the target's CPU per Write (us, from
 // /proc/TARGET/stat around the child's run), each the median over runs; and the load average.
-//   node bench/p4runtime-rtt.mjs [build=dist] [--targets sim,bmv2] [--runs 3] [--writes 2000]
-//        [--warmup 200] [--modes grpc-js,grpc-js-opts,http2,client,...] [--base DIR] [--json FILE]
+//   node bench/p4runtime-rtt.mjs [build=dist] [--targets sim,bmv2] [--runs 7] [--writes 2000]
+//        [--warmup 200] [--target-warmup T=3000] [--modes grpc-js,grpc-js-opts,http2,client,...] [--base DIR] [--json FILE]
 // Starts and stops only its own processes, by PID.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -33,7 +35,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.resolve(fileURLToPath(new URL("..", import.meta.url)));
 const P4_TOOLS_DIR = process.env.P4REF_RUN ?? "/opt/p4ref/p4-reference/run";
-const ALL_MODES = ["grpc-js", "grpc-js-opts", "http2", "client", "client-grpc-js", "client-base"];
+const ALL_MODES = ["grpc-js", "grpc-js-opts", "http2", "transport", "client", "client-grpc-js", "client-base"];
 
 /** The client's own channel options (src/p4runtime/client.ts). */
 const BASE_OPTS = {
@@ -166,6 +168,12 @@ async function child(mode, address, base, writes, warmup, build) {
         s.end(framed[i]);
       });
     close = () => session.close();
+  } else if (mode === "transport") {
+    const { Http2WriteTransport } = await import(pathToFileURL(path.join(build, "src/p4runtime/grpc-write.js")).href);
+    const [host, port] = address.split(":");
+    const w = new Http2WriteTransport({ host, port: Number(port), address, timeoutMs: 10_000, maxSendBytes: 64 << 20, maxMetadataBytes: 1 << 20, userAgent: "bench" });
+    send = (i) => new Promise((resolve) => w.send(framed[i], 1, (r) => resolve(r[0].code)));
+    close = () => w.close();
   } else if (mode === "client" || mode === "client-grpc-js" || mode === "client-base") {
     const c = new P4RuntimeClient({
       address,
@@ -298,6 +306,12 @@ async function parent(o) {
       try {
         await ctl.connect();
         await ctl.setPipeline({ p4info: info, deviceConfig });
+        // Warm the target up (a fresh sim's JIT), so the first mode of a run is not charged for it:
+        // one-update Writes into another table.
+        for (let i = 0; i < o.targetWarmup; i++) {
+          const [st] = await ctl.write([lib.tableUpdate(info, "INSERT", { table: "ingress.ofp_table_2", match: { eth_dst: { ternary: [BigInt(i + 1), 0xffffffffffffn] } }, action: "ingress.drop", priority: 1 })]);
+          if (st.code !== 0) throw new Error(`target warm-up Write ${i}: ${st.code} ${st.message}`);
+        }
         const order = o.modes.map((_, i) => o.modes[(i + run) % o.modes.length]);
         for (const [k, mode] of order.entries()) {
           const base = 1 + k * (o.writes + o.warmup);
@@ -357,9 +371,10 @@ if (args[0] === "--child") {
   };
   const o = {
     targets: (take("--targets") ?? "sim,bmv2").split(","),
-    runs: Number(take("--runs") ?? 3),
+    runs: Number(take("--runs") ?? 7),
     writes: Number(take("--writes") ?? 2000),
     warmup: Number(take("--warmup") ?? 200),
+    targetWarmup: Number(take("--target-warmup") ?? 3000),
     modes: take("--modes")?.split(","),
     json: take("--json"),
     base: take("--base"),
