@@ -4,6 +4,13 @@
 // RPCs: Write (per-update results, every Write with a deadline), Read, Set/GetForwardingPipeline
 // Config, Capabilities. Peer errors in a Write are values (UpdateStatus per update); the other
 // RPCs reject with a P4RuntimeError naming the target's address. Never interprets entities.
+//
+// Write transport: Writes go over plain node:http2 with gRPC's framing (grpc-write.ts), one
+// session of their own, opened on the first Write: a unary grpc-js call costs several times the
+// CPU (bench/profiles/README.md, "The Write path"). grpc-js carries everything else. Option
+// `writeTransport: "grpc-js"` sends Writes through grpc-js instead, for a target where the raw
+// path misbehaves; an address that is not host:port or [v6]:port (a grpc-js target name such as
+// dns:///host:port or unix:path) always uses grpc-js. Both keep the same contract.
 import { EventEmitter } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import { p4 } from "../generated/proto.js";
@@ -11,22 +18,17 @@ import { arbitrate, type ArbitrationEvent, type ArbitrationState } from "./arbit
 import { Backoff, type BackoffOptions } from "../util/backoff.js";
 import { WriteBatcher, type BatcherOptions } from "./batcher.js";
 import type { P4InfoIndex } from "./p4info.js";
-import { Code, P4RuntimeError, UPDATE_OK, decodeWriteFailure, type UpdateStatus } from "./status.js";
-import { putVarint, varintSize } from "./proto-writer.js";
+import type { TlsOptions } from "./grpc-write.js";
+import { Code, P4RuntimeError, rpcFailureMessage, type UpdateStatus } from "./status.js";
 import { encodeTableUpdate } from "./update-encode.js";
+import { WritePath, type WriteTransportKind } from "./write-path.js";
+import type { Atomicity } from "./write-request.js";
+
+export type { TlsOptions } from "./grpc-write.js";
+export type { Atomicity } from "./write-request.js";
 
 const SERVICE = "/p4.v1.P4Runtime/";
 const MAX_U64 = (1n << 64n) - 1n;
-
-export interface TlsOptions {
-  /** PEM of the CA that signed the target's certificate (default: system roots). */
-  ca?: Uint8Array;
-  /** PEM client certificate and key, for mutual TLS. */
-  cert?: Uint8Array;
-  key?: Uint8Array;
-  /** Name to check the server certificate against instead of the address' host. */
-  serverName?: string;
-}
 
 export interface ClientOptions {
   /** host:port of the P4Runtime server. */
@@ -47,7 +49,13 @@ export interface ClientOptions {
   /** Reconnect after the stream is lost (default true). */
   reconnect?: boolean;
   backoff?: BackoffOptions;
+  /**
+   * grpc-js channel options. The Write transport takes grpc.max_send_message_length and
+   * grpc.max_metadata_size (the largest trailer block it accepts) from here too.
+   */
   channelOptions?: grpc.ChannelOptions;
+  /** How Writes travel: "http2" (default; plain node:http2) or "grpc-js" (the fallback). */
+  writeTransport?: WriteTransportKind;
 }
 
 export interface ArbitrationInfo {
@@ -114,7 +122,6 @@ function serializer<T>(codec: { encode(m: T): { finish(): Uint8Array } }): (m: T
 function deserializer<T>(codec: { decode(b: Uint8Array): T }): (b: Buffer) => T {
   return (b) => codec.decode(b);
 }
-const rawSerialize = (b: Buffer): Buffer => b;
 const rawDeserialize = (b: Buffer): Buffer => b;
 
 function isServiceError(e: unknown): e is grpc.ServiceError {
@@ -128,10 +135,10 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
   private election: bigint | undefined;
   private readonly o: ClientOptions;
   private readonly channel: grpc.Client;
+  private readonly writes: WritePath;
   private readonly backoff: Backoff;
   private stateValue: ArbitrationState = "disconnected";
   private stream: grpc.ClientDuplexStream<p4.v1.IStreamMessageRequest, p4.v1.StreamMessageResponse> | undefined;
-  private writeHeader: Buffer | undefined;
   private primaryId: bigint | undefined;
   private everConnected = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -161,6 +168,22 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
       ...o.channelOptions,
     };
     this.channel = new grpc.Client(o.address, creds, options);
+    this.writes = new WritePath({
+      address: o.address,
+      deviceId: this.deviceId,
+      role: this.role,
+      electionId: this.election === undefined ? null : toUint128(this.election),
+      tls: o.tls,
+      timeoutMs: o.writeTimeoutMs ?? 10_000,
+      channel: this.channel,
+      channelOptions: options,
+      transport: o.writeTransport ?? "http2",
+    });
+  }
+
+  /** Which transport carries Writes ("grpc-js" when asked for, or for a non host:port address). */
+  get writeTransport(): WriteTransportKind {
+    return this.writes.transport;
   }
 
   /** The connection / arbitration state right now. */
@@ -208,7 +231,7 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
   setElectionId(id: bigint): void {
     toUint128(id);
     this.election = id;
-    this.writeHeader = undefined;
+    this.writes.setElectionId(toUint128(id));
     if (this.stream) {
       this.sendArbitration();
       this.step({ kind: "election-id-changed" });
@@ -227,6 +250,7 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
     }
     this.step({ kind: "close" });
     this.dropStream();
+    this.writes.close();
     this.channel.close();
   }
 
@@ -374,100 +398,34 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
   /** A P4RuntimeError for a failed RPC, naming the address and saying what went wrong. */
   private rpcError(rpc: string, e: unknown): P4RuntimeError {
     if (!isServiceError(e)) return new P4RuntimeError(Code.UNKNOWN, `${rpc} to ${this.address}: ${String(e)}`, this.address);
-    const details = e.details || e.message;
-    if (e.code === grpc.status.UNIMPLEMENTED) {
-      return new P4RuntimeError(e.code, `${this.address} is not a P4Runtime server (${rpc}: ${details})`, this.address);
-    }
-    if (e.code === grpc.status.UNAVAILABLE) {
-      return new P4RuntimeError(e.code, `P4Runtime target ${this.address} is unreachable (${rpc}: ${details})`, this.address);
-    }
-    return new P4RuntimeError(e.code, `${rpc} to ${this.address}: ${details}`, this.address);
+    return new P4RuntimeError(e.code, rpcFailureMessage(rpc, this.address, e.code, e.details || e.message), this.address);
   }
 
   // --- Write -------------------------------------------------------------------------------------
 
-  private header(): Buffer {
-    if (!this.writeHeader) {
-      const h = p4.v1.WriteRequest.encode({
-        deviceId: this.deviceId,
-        role: this.role,
-        electionId: this.election === undefined ? null : toUint128(this.election),
-      }).finish();
-      this.writeHeader = Buffer.from(h);
-    }
-    return this.writeHeader;
-  }
-
   /** Writes updates; resolves one UpdateStatus per update, in order. Never rejects. */
-  write(updates: readonly p4.v1.IUpdate[], atomicity: keyof typeof p4.v1.WriteRequest.Atomicity = "CONTINUE_ON_ERROR"): Promise<UpdateStatus[]> {
+  write(updates: readonly p4.v1.IUpdate[], atomicity: Atomicity = "CONTINUE_ON_ERROR"): Promise<UpdateStatus[]> {
     const encoded = updates.map((u) => encodeTableUpdate(u) ?? p4.v1.Update.encode(u).finish());
-    return this.writeEncoded(encoded, undefined, atomicity);
+    return this.writes.writeEncoded(encoded, atomicity);
   }
 
   /**
    * Writes pre-encoded p4.v1.Update messages. Resolves one UpdateStatus per update; never rejects.
    */
-  writeEncoded(
-    updates: readonly Uint8Array[],
-    _encodedBytes?: number,
-    atomicity: keyof typeof p4.v1.WriteRequest.Atomicity = "CONTINUE_ON_ERROR",
-  ): Promise<UpdateStatus[]> {
-    let total = 0;
-    for (const u of updates) total += 1 + varintSize(u.length) + u.length;
-    const framed = Buffer.allocUnsafe(total);
-    let o = 0;
-    for (const u of updates) {
-      framed[o++] = 0x22; // WriteRequest.updates = 4, length-delimited
-      o = putVarint(framed, o, u.length);
-      framed.set(u, o);
-      o += u.length;
-    }
-    return new Promise((resolve) => this.writeFramed(framed, updates.length, (st) => resolve(st.slice()), atomicity));
+  writeEncoded(updates: readonly Uint8Array[], _encodedBytes?: number, atomicity: Atomicity = "CONTINUE_ON_ERROR"): Promise<UpdateStatus[]> {
+    return this.writes.writeEncoded(updates, atomicity);
   }
 
   /**
-   * Writes one WriteRequest whose `count` updates come already framed as they sit inside it
-   * (each: 0x22, varint length, the Update bytes); the client adds device id, role, election id
-   * and atomicity. `done` is called exactly once, with one status per update in order.
+   * Writes `count` updates already framed as they sit inside a WriteRequest (each: byte 0x22,
+   * varint length, the p4.v1.Update bytes); the client adds device_id, role, election_id and
+   * atomicity. `done` is called exactly once, never before writeFramed returns, with one
+   * UpdateStatus per update in order: OK, the target's per-update error, or the whole Write's
+   * failure (outcomeUnknown when the target may have applied it). A `count` that does not match
+   * `framed` fails every update with INVALID_ARGUMENT, nothing sent. Never throws.
    */
-  writeFramed(
-    framed: Uint8Array,
-    count: number,
-    done: (statuses: readonly UpdateStatus[]) => void,
-    atomicity: keyof typeof p4.v1.WriteRequest.Atomicity = "CONTINUE_ON_ERROR",
-  ): void {
-    if (count === 0) {
-      done([]);
-      return;
-    }
-    const head = this.header();
-    const atom = p4.v1.WriteRequest.Atomicity[atomicity];
-    const buf = Buffer.allocUnsafe(head.length + framed.length + (atom ? 2 : 0));
-    head.copy(buf, 0);
-    buf.set(framed, head.length);
-    if (atom) {
-      buf[buf.length - 2] = 0x28; // field 5 (atomicity), varint
-      buf[buf.length - 1] = atom;
-    }
-    const deadline = Date.now() + (this.o.writeTimeoutMs ?? 10_000);
-    this.channel.makeUnaryRequest(
-      SERVICE + "Write",
-      rawSerialize,
-      rawDeserialize,
-      buf,
-      new grpc.Metadata(),
-      { deadline },
-      (err: grpc.ServiceError | null) => {
-        if (!err) {
-          done(okStatuses(count));
-          return;
-        }
-        const raw = err.metadata?.get("grpc-status-details-bin")[0];
-        const details = raw === undefined ? undefined : typeof raw === "string" ? Buffer.from(raw, "base64") : raw;
-        const message = this.rpcError("Write", err).message.replace(/^[A-Z_]+: /, "");
-        done(decodeWriteFailure(count, err.code, details ? err.details : message, details));
-      },
-    );
+  writeFramed(framed: Uint8Array, count: number, done: (statuses: readonly UpdateStatus[]) => void, atomicity: Atomicity = "CONTINUE_ON_ERROR"): void {
+    this.writes.writeFramed(framed, count, done, atomicity);
   }
 
   /** A WriteBatcher that sends through this client. */
@@ -589,17 +547,3 @@ export class P4RuntimeClient extends EventEmitter<ClientEvents> {
     return r.p4runtimeApiVersion;
   }
 }
-
-/** n OK statuses (one shared array per count seen: Writes of one size share it). */
-const OK_STATUSES = new Map<number, readonly UpdateStatus[]>();
-function okStatuses(n: number): readonly UpdateStatus[] {
-  let a = OK_STATUSES.get(n);
-  if (a === undefined) {
-    a = Object.freeze(new Array<UpdateStatus>(n).fill(UPDATE_OK));
-    if (OK_STATUSES.size < 1024) OK_STATUSES.set(n, a);
-  }
-  return a;
-}
-
-
-

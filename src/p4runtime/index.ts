@@ -17,6 +17,7 @@ export {
   fromUint128,
   toUint128,
   type ArbitrationInfo,
+  type Atomicity,
   type ClientEvents,
   type ClientOptions,
   type PacketMetadataValue,
@@ -25,4 +26,5 @@ export {
   type SetPipelineOptions,
   type TlsOptions,
 } from "./client.js";
+export type { WriteTransportKind } from "./write-path.js";
 export { parseProtoJson, parseTextFormat, TextFormatError, messageType } from "./text-format.js";

@@ -37,6 +37,11 @@ export interface UpdateStatus {
 
 export const UPDATE_OK: UpdateStatus = Object.freeze({ code: 0, message: "", space: "", targetCode: 0, outcomeUnknown: false });
 
+/** The statuses of a Write whose `n` updates were all applied. */
+export function allOk(n: number): UpdateStatus[] {
+  return new Array<UpdateStatus>(n).fill(UPDATE_OK);
+}
+
 /**
  * Whole-RPC codes after which the target may or may not hold the updates. The others
  * (PERMISSION_DENIED, FAILED_PRECONDITION, INVALID_ARGUMENT, UNIMPLEMENTED, RESOURCE_EXHAUSTED,
@@ -57,16 +62,30 @@ export function isOutcomeUnknown(code: number): boolean {
   return OUTCOME_UNKNOWN.has(code);
 }
 
-/** The same status for every one of `n` updates of a Write that failed as a whole. */
-export function wholeRpcFailure(n: number, code: number, message: string): UpdateStatus[] {
+/**
+ * The same status for every one of `n` updates of a Write that failed as a whole; the outcome is
+ * unknown as the code says unless the caller knows better (a Write that was never sent).
+ */
+export function wholeRpcFailure(n: number, code: number, message: string, outcomeUnknown: boolean = isOutcomeUnknown(code)): UpdateStatus[] {
   const s: UpdateStatus = Object.freeze({
     code,
     message,
     space: "",
     targetCode: 0,
-    outcomeUnknown: isOutcomeUnknown(code),
+    outcomeUnknown,
   });
   return new Array<UpdateStatus>(n).fill(s);
+}
+
+/**
+ * The message of a failed RPC, naming the target: "ADDR is not a P4Runtime server (RPC: why)"
+ * for UNIMPLEMENTED, "P4Runtime target ADDR is unreachable (RPC: why)" for UNAVAILABLE,
+ * "RPC to ADDR: why" otherwise.
+ */
+export function rpcFailureMessage(rpc: string, address: string, code: number, why: string): string {
+  if (code === Code.UNIMPLEMENTED) return `${address} is not a P4Runtime server (${rpc}: ${why})`;
+  if (code === Code.UNAVAILABLE) return `P4Runtime target ${address} is unreachable (${rpc}: ${why})`;
+  return `${rpc} to ${address}: ${why}`;
 }
 
 const ERROR_TYPE = "p4.v1.Error";

@@ -5,12 +5,10 @@
 // without a Writer and its per-field objects. Any other shape answers undefined (the caller
 // encodes with protobufjs). Pure; never throws on a shape it does not take.
 import type { p4 } from "../generated/proto.js";
+import { putVarint as putVarintAt, varintSize } from "./proto-writer.js";
 
 type Bytes = Uint8Array | null | undefined;
 
-function varintSize(v: number): number {
-  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
-}
 
 /** Size of an int32 as protobufjs writes it (negative: 10 bytes, sign-extended; else as uint32). */
 function int32Size(v: number): number {
@@ -85,11 +83,7 @@ let out: Uint8Array = new Uint8Array(0);
 let pos = 0;
 
 function putVarint(v: number): void {
-  while (v > 0x7f) {
-    out[pos++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  out[pos++] = v;
+  pos = putVarintAt(out, pos, v);
 }
 
 function putU64(v: bigint): void {
