@@ -11,7 +11,7 @@ import type { SwitchEntry } from "./commands.js";
 import type { DaemonConfig, SwitchConfig } from "./config.js";
 import { DataplaneTap } from "../../targets/bmv2/dataplane-tap.js";
 import type { Logger } from "./log.js";
-import { Metrics } from "./metrics.js";
+import type { Metrics } from "./metrics.js";
 import { pipelineFiles } from "./pipeline.js";
 import { startSwitch, type RunningSwitch } from "./switch.js";
 
@@ -48,7 +48,11 @@ export class Daemon {
 
   async #start(): Promise<void> {
     const log = this.log;
-    if (this.config.metrics !== undefined) this.metrics = new Metrics(() => [...this.switches.values()].map((e) => e.running));
+    // prom-client is loaded only when metrics are asked for.
+    if (this.config.metrics !== undefined) {
+      const { Metrics } = await import("./metrics.js");
+      this.metrics = new Metrics(() => [...this.switches.values()].map((e) => e.running));
+    }
     // Every switch's pipeline files are checked before any switch starts: a missing or bad file
     // stops start-up with nothing started.
     const files = this.config.switches.map((sc) => pipelineFiles(sc));

@@ -99,7 +99,8 @@ export class TargetSession {
       role: o.role,
       tls: o.tls,
       writeTimeoutMs: o.writeTimeoutMs,
-      backoff: { initialMs: 50, maxMs: 2000 },
+      // A target that restarts is back within a second or two: look for it at least twice a second.
+      backoff: { initialMs: 50, maxMs: 500 },
     });
     const client = this.client;
     this.batcher = new WriteBatcher(
