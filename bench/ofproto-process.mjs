@@ -34,6 +34,8 @@ const heapProf = opt("--heap-prof", undefined);
 const only = opt("--only", "");
 const OVS = args.includes("--ovs");
 // --set key=value,key=value: switch settings of the config file (max_pending_groups=2000...)
+// --node "FLAGS": extra flags for ofp4's node (V8 heap sizes, --trace-gc); its stdout goes to .tmp/ofp4.out
+const nodeFlags = (opt("--node", "") || "").split(" ").filter(Boolean);
 const sets = (opt("--set", "") || "").split(",").filter(Boolean).map((kv) => kv.split("="));
 
 async function startOfp4() {
@@ -41,7 +43,7 @@ async function startOfp4() {
   const socket = path.join(dir, "ofp4.ctl");
   const cfg = path.join(dir, "ofp4.yaml");
   writeFileSync(cfg, `switches:\n  - name: br0\n${sets.map(([k, v]) => `    ${k}: ${v}\n`).join("")}`);
-  const nodeArgs = [];
+  const nodeArgs = [...nodeFlags];
   if (prof) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${path.resolve(prof)}`);
   if (heapProf) nodeArgs.push("--heap-prof", `--heap-prof-dir=${path.resolve(heapProf)}`, "--heap-prof-interval=65536");
   if (heap) nodeArgs.push(`--heapsnapshot-signal=SIGUSR2`, `--diagnostic-dir=${path.resolve(heap)}`);
@@ -73,6 +75,7 @@ async function startOfp4() {
     stop: async () => {
       child.kill("SIGTERM");
       await exited;
+      if (nodeFlags.length > 0) writeFileSync(".tmp/ofp4.out", out);
       rmSync(dir, { recursive: true, force: true });
     },
   };

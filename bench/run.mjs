@@ -14,6 +14,8 @@
 //   f. P4Runtime into real bmv2 beside the same into the sim (bench/p4runtime-targets.mjs): batched
 //      updates/s for N entries and the one-update Write round trip, with the ratio sim/bmv2, so the
 //      sim's speed never flatters ofp4 unseen (needs simple_switch_grpc: P4REF_RUN or /opt/p4ref)
+//   g/h. ofp4 in front of a standalone sim and bmv2 beside the bare batched-Write rate, and the sim
+//      SIGKILLed and restarted empty under N rules (bench/target-ofp4.mjs; skipped with --no-targets)
 // Flags: --n N (default 100000), --runs R (default 3), --no-million, --skip-b, --no-targets.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -134,9 +136,15 @@ async function oneRun(kind) {
   const r = {};
   try {
     step(kind, "a");
+    // CPU of the switch (and of ofp4's sim) over the install: per flow, the figure that must fit in 2 cores.
+    const cpuOf = (pid) => (pid ? procStat(pid).cpuS : 0);
+    const swCpu0 = cpuOf(sw.pid);
+    const simCpu0 = cpuOf(sw.simPid);
     const a = await pipelinedInstall(sw.host, sw.port, N);
     r.a = a.seconds;
     r.aErrors = a.errors;
+    r.aCpuUsPerFlow = ((cpuOf(sw.pid) - swCpu0) * 1e6) / N;
+    if (sw.simPid) r.aSimCpuUsPerUpdate = ((cpuOf(sw.simPid) - simCpu0) * 1e6) / N;
     if (kind === "ofp4") {
       const st = await sw.stats();
       r.aCount = st.entries;
@@ -272,7 +280,7 @@ const m = (kind, key) => median(results[kind].map((r) => r[key]));
 const rows = [];
 const row = (name, ovs, ofp4, unit, ratio = ovs / ofp4, note = "") => rows.push({ name, ovs, ofp4, unit, ratio, note });
 row(`a. pipelined install ${N} (1.3 FLOW_MOD + 1 barrier)`, m("ovs", "a"), m("ofp4", "a"), "s", undefined,
-  `ovs ${Math.round(N / m("ovs", "a"))} flows/s, ofp4 ${Math.round(N / m("ofp4", "a"))} flows/s; counts ovs ${m("ovs", "aCount")} ofp4 ${m("ofp4", "aCount")} (sim entries); ofp4 ${m("ofp4", "updatesPerWrite").toFixed(1)} updates/Write over ${m("ofp4", "writes")} Writes, errors ovs ${m("ovs", "aErrors")} ofp4 ${m("ofp4", "aErrors")}`);
+  `ovs ${Math.round(N / m("ovs", "a"))} flows/s, ofp4 ${Math.round(N / m("ofp4", "a"))} flows/s; CPU per flow: ovs-vswitchd ${m("ovs", "aCpuUsPerFlow").toFixed(1)} us, ofp4 ${m("ofp4", "aCpuUsPerFlow").toFixed(1)} us + its sim ${m("ofp4", "aSimCpuUsPerUpdate").toFixed(1)} us per update; counts ovs ${m("ovs", "aCount")} ofp4 ${m("ofp4", "aCount")} (sim entries); ofp4 ${m("ofp4", "updatesPerWrite").toFixed(1)} updates/Write over ${m("ofp4", "writes")} Writes, errors ovs ${m("ovs", "aErrors")} ofp4 ${m("ofp4", "aErrors")}`);
 if (!SKIP_B) {
   const fl = median(results.floor);
   row(`b. ovs-ofctl add-flows ${N}`, m("ovs", "addFlows"), m("ofp4", "addFlows"), "s", undefined, `floor ${fl.toFixed(2)} s; ofp4 - floor ${(m("ofp4", "addFlows") - fl).toFixed(2)} s (goal <= ovs ${m("ovs", "addFlows").toFixed(2)} s); counts ovs ${m("ovs", "bCount")} ofp4 ${m("ofp4", "bCount")}`);
@@ -301,6 +309,18 @@ if (TARGETS) {
   } catch (e) {
     failures.push(`f. P4Runtime targets: ${e.message}`);
     console.log(`f. P4Runtime targets: FAILED ${e.message}`);
+  }
+}
+if (TARGETS) {
+  // g and h: ofp4 in front of a standalone sim and a real bmv2 (bench/target-ofp4.mjs).
+  console.log("\ng/h. ofp4 in front of a standalone target (bench/target-ofp4.mjs)");
+  try {
+    const { stdout } = await run(process.execPath, [path.join(root, "bench/target-ofp4.mjs"), "--n", String(N)], { cwd: root, maxBuffer: 1 << 24 });
+    results.targetOfp4 = stdout.trim().split("\n");
+    console.log(stdout.trimEnd());
+  } catch (e) {
+    failures.push(`g/h. target-ofp4: ${String(e.stderr || e.message).split("\n")[0]}`);
+    console.log(`g/h. FAILED ${String(e.stderr || e.message).split("\n")[0]}`);
   }
 }
 mkdirSync(path.join(root, "bench/results"), { recursive: true });

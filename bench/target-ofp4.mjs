@@ -119,8 +119,13 @@ function oneFlow(host, port, i) {
         const xid = buf.readUInt32BE(4);
         buf = buf.subarray(buf.readUInt16BE(2));
         if (type === 0) sock.write(Buffer.concat([flowMod(i, 5), Buffer.from([4, 20, 0, 8, 0, 0, 0, 6])]));
-        else if (type === 21 && xid === 6) (sock.end(), resolve());
-        else if (type === 1) (sock.end(), reject(new Error("OFPT_ERROR")));
+        else if (type === 21 && xid === 6) {
+          sock.end();
+          resolve();
+        } else if (type === 1) {
+          sock.end();
+          reject(new Error("OFPT_ERROR"));
+        }
       }
     });
   });

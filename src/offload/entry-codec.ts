@@ -40,11 +40,22 @@ interface KeySlot {
   readonly full: bigint;
 }
 
+/** An OpenFlow field that a table can match: its mapping, its key slot and its prerequisites' slots. */
+interface FieldSlot {
+  readonly m: MatchFieldMap;
+  readonly name: string;
+  readonly i: number;
+  /** Slot index (-1: the table has no such key field), value and name of each prerequisite. */
+  readonly requires: readonly { readonly i: number; readonly value: bigint; readonly p4Name: string }[];
+}
+
 interface TableCodec {
   readonly map: TableMap;
   /** Key fields in ascending field id. */
   readonly slots: readonly KeySlot[];
   readonly slotOf: ReadonlyMap<string, number>;
+  /** By OXM field number: where the field lands in this table (undefined: it cannot be matched here). */
+  readonly byOxm: readonly (FieldSlot | undefined)[];
   /** Plans shared by rules with the same (shared, immutable) instructions object. */
   plans: WeakMap<Instructions, ActionPlan>;
 }
@@ -62,7 +73,9 @@ export class EntryCodec {
   /** Per key slot of the table being compiled: value, mask, the OpenFlow field it came from; `#gen` marks the slots in use. */
   #values: bigint[] = [];
   #masks: bigint[] = [];
-  #from: string[] = [];
+  /** The field that set the slot, and whether as its prerequisite (names are made only for errors). */
+  #from: (FieldSlot | undefined)[] = [];
+  #byPrereq: boolean[] = [];
   #stamp: number[] = [];
   #gen = 0;
   readonly #w = new ProtoWriter(512);
@@ -79,12 +92,21 @@ export class EntryCodec {
     this.#tables = mapping.tables.map((map) => {
       const fields = [...map.p4.matchFields].sort((a, b) => a.id - b.id);
       const slots = fields.map((info) => ({ info, full: maxOf(info.bitwidth) }));
-      return { map, slots, slotOf: new Map(fields.map((f, i) => [f.name, i])), plans: new WeakMap() };
+      const slotOf = new Map(fields.map((f, i) => [f.name, i]));
+      const byOxm: (FieldSlot | undefined)[] = [];
+      for (const m of mapping.matchFields.values()) {
+        const i = slotOf.get(m.p4Name);
+        if (i === undefined) continue;
+        const requires = m.requires.map((r) => ({ i: slotOf.get(r.p4Name) ?? -1, value: r.value, p4Name: r.p4Name }));
+        byOxm[m.oxm] = { m, name: OxmField[m.oxm] ?? `field ${m.oxm}`, i, requires };
+      }
+      return { map, slots, slotOf, byOxm, plans: new WeakMap() };
     });
     const n = Math.max(0, ...this.#tables.map((t) => t.slots.length));
     this.#values = new Array<bigint>(n).fill(0n);
     this.#masks = new Array<bigint>(n).fill(0n);
-    this.#from = new Array<string>(n).fill("");
+    this.#from = new Array<FieldSlot | undefined>(n).fill(undefined);
+    this.#byPrereq = new Array<boolean>(n).fill(false);
     this.#stamp = new Array<number>(n).fill(0);
   }
 
@@ -126,57 +148,65 @@ export class EntryCodec {
 
   /** Puts the match's key fields into the slots (stamped `gen`), or the refusal. */
   #fields(t: TableCodec, match: Match, gen: number): OfError | undefined {
-    const mapping = this.#mapping;
     for (let k = 0; k < match.length; k++) {
       const f = match[k]!;
-      const name = OxmField[f.field] ?? `field ${f.field}`;
-      const m = mapping.matchFields.get(f.field);
-      if (m === undefined) return ofError("BAD_MATCH_BAD_FIELD", `match field ${name} cannot be matched by the P4 program (table ${t.map.ofTable})`);
-      const i = t.slotOf.get(m.p4Name);
-      if (i === undefined) return ofError("BAD_MATCH_BAD_FIELD", `table ${t.map.ofTable} (${t.map.p4.name}) has no key field ${m.p4Name} for ${name}`);
+      const fs = t.byOxm[f.field];
+      if (fs === undefined) return this.#unmatchable(t, f.field);
+      const m = fs.m;
+      const i = fs.i;
+      const full = t.slots[i]!.full;
       let value = f.value;
       let mask = f.mask;
       if (m.value === "port") {
         if (!this.#ctx.isPort(Number(value)) || mask !== 0xffffffffn) {
-          return ofError("BAD_MATCH_BAD_VALUE", `${name}=${portName(Number(value))} is not a data port of this switch`);
+          return ofError("BAD_MATCH_BAD_VALUE", `${fs.name}=${portName(Number(value))} is not a data port of this switch`);
         }
-        mask = t.slots[i]!.full;
+        mask = full;
       }
-      const full = t.slots[i]!.full;
       if (value > full || mask > full) {
-        return ofError("BAD_MATCH_BAD_VALUE", `${name} value 0x${value.toString(16)}/0x${mask.toString(16)} is wider than key field ${m.p4Name} (${m.bitwidth} bits)`);
+        return ofError("BAD_MATCH_BAD_VALUE", `${fs.name} value 0x${value.toString(16)}/0x${mask.toString(16)} is wider than key field ${m.p4Name} (${m.bitwidth} bits)`);
       }
-      value &= mask;
-      if (this.#stamp[i] === gen) return ofError("BAD_MATCH_BAD_PREREQ", `${name} and ${this.#from[i]} both match key field ${m.p4Name}`);
+      // An exact field's value is already within its mask (value <= full): no bigint to make.
+      if (mask !== full) value &= mask;
+      if (this.#stamp[i] === gen) return ofError("BAD_MATCH_BAD_PREREQ", `${fs.name} and ${this.#from[i]!.name} both match key field ${m.p4Name}`);
       this.#stamp[i] = gen;
       this.#values[i] = value;
       this.#masks[i] = mask;
-      this.#from[i] = name;
+      this.#from[i] = fs;
+      this.#byPrereq[i] = false;
     }
     // Prerequisites (TCP_SRC needs ip_proto 6...): the field is matched exactly, or must agree.
     for (let k = 0; k < match.length; k++) {
-      const m = mapping.matchFields.get(match[k]!.field)!;
-      const err = this.#requires(t, m, OxmField[m.oxm] ?? `field ${m.oxm}`, gen);
+      const err = this.#requires(t, t.byOxm[match[k]!.field]!, gen);
       if (err !== undefined) return err;
     }
     return undefined;
   }
 
-  #requires(t: TableCodec, m: MatchFieldMap, name: string, gen: number): OfError | undefined {
-    for (const r of m.requires) {
-      const i = t.slotOf.get(r.p4Name);
-      if (i === undefined) return ofError("BAD_MATCH_BAD_FIELD", `table ${t.map.ofTable} (${t.map.p4.name}) has no key field ${r.p4Name} for ${name}`);
+  /** Why a field cannot be matched in this table. */
+  #unmatchable(t: TableCodec, field: OxmField): OfError {
+    const name = OxmField[field] ?? `field ${field}`;
+    const m = this.#mapping.matchFields.get(field);
+    if (m === undefined) return ofError("BAD_MATCH_BAD_FIELD", `match field ${name} cannot be matched by the P4 program (table ${t.map.ofTable})`);
+    return ofError("BAD_MATCH_BAD_FIELD", `table ${t.map.ofTable} (${t.map.p4.name}) has no key field ${m.p4Name} for ${name}`);
+  }
+
+  #requires(t: TableCodec, fs: FieldSlot, gen: number): OfError | undefined {
+    const name = fs.name;
+    for (let k = 0; k < fs.requires.length; k++) {
+      const r = fs.requires[k]!;
+      const i = r.i;
+      if (i < 0) return ofError("BAD_MATCH_BAD_FIELD", `table ${t.map.ofTable} (${t.map.p4.name}) has no key field ${r.p4Name} for ${name}`);
       const full = t.slots[i]!.full;
       if (this.#stamp[i] !== gen) {
         this.#stamp[i] = gen;
         this.#values[i] = r.value;
         this.#masks[i] = full;
-        this.#from[i] = `prerequisite of ${name}`;
+        this.#from[i] = fs;
+        this.#byPrereq[i] = true;
       } else if (this.#masks[i] !== full || this.#values[i] !== r.value) {
-        const from = this.#from[i]!;
-        if (from.startsWith("prerequisite of ")) {
-          return ofError("BAD_MATCH_BAD_PREREQ", `${name} and ${from.slice("prerequisite of ".length)} need different ${r.p4Name}`);
-        }
+        const from = this.#from[i]!.name;
+        if (this.#byPrereq[i]) return ofError("BAD_MATCH_BAD_PREREQ", `${name} and ${from} need different ${r.p4Name}`);
         return ofError("BAD_MATCH_BAD_PREREQ", `${name} needs ${r.p4Name}=${r.value} but the match has ${from}=${this.#values[i]}/${this.#masks[i]}`);
       }
     }

@@ -95,6 +95,12 @@ class Out {
     this.buf[this.at++] = v & 0xff;
   }
   u64(v: bigint): void {
+    if (v <= 0xffffffffn) {
+      // Most cookies are small: no bigint arithmetic (each step would allocate).
+      this.u32(0);
+      this.u32(Number(v));
+      return;
+    }
     this.u32(Number((v >> 32n) & 0xffffffffn));
     this.u32(Number(v & 0xffffffffn));
   }
@@ -170,8 +176,11 @@ function writeAction(o: Out, a: Action): void {
 
 function writeList(o: Out, actions: readonly Action[]): void {
   o.u16(actions.length);
-  for (const a of actions) writeAction(o, a);
+  for (let i = 0; i < actions.length; i++) writeAction(o, actions[i]!);
 }
+
+/** The hot path's writer (encoding is synchronous, so one is enough). */
+const HOT_OUT = new Out();
 
 export function encodeRuleMetadata(r: RuleRecord): Uint8Array {
   const o = new Out();
@@ -181,7 +190,8 @@ export function encodeRuleMetadata(r: RuleRecord): Uint8Array {
 
 /** Writes the rule's metadata as TableEntry.metadata (field 11) into `w`: the hot path's copy-free form. */
 export function writeRuleMetadataField(w: ProtoWriter, r: RuleRecord): void {
-  const o = new Out();
+  const o = HOT_OUT;
+  o.at = 0;
   writeRecord(o, r);
   w.ensure(4 + o.at);
   w.buf[w.pos++] = (11 << 3) | 2;

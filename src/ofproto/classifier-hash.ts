@@ -55,7 +55,8 @@ const ONES: readonly (readonly number[])[] = [[], [0xffffffff], [0xffffffff, 0xf
 /** Hash of a mask pattern (field ids and masks), without allocating for fields up to 53 bits. */
 export function patternHash(fields: readonly { readonly field: number; readonly mask: bigint }[], bitsOf: (field: number) => number): number {
   let h = 0x5eed;
-  for (const f of fields) {
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
     const bits = bitsOf(f.field);
     h = mixValue(mixWord(h, f.field), bits, f.mask, ONES[Math.ceil(bits / 32)]!);
   }

@@ -5,7 +5,7 @@
 // priority order between subtables (the Classifier does).
 
 import { OXM_FIELD_BITS, type Match, type OxmField } from "../openflow/match.js";
-import { Many, slotAdd, slotRemove, slotReplace, slotRules, slotRulesAt, type Slot } from "./classifier-bucket.js";
+import { Many, slotAdd, slotRemove, slotReplace, slotRules, type Slot } from "./classifier-bucket.js";
 import { finishHash, maskWords, mixValue, mixWord, patternHash } from "./classifier-hash.js";
 
 const bitsOf = (field: OxmField): number => OXM_FIELD_BITS[field];
@@ -66,6 +66,20 @@ export class Pattern {
 
   /** Hash of `match`'s values under this pattern's masks; `match` must have every field of it. */
   hashMatch(match: Match, seed = 0): number {
+    if (match === this.#lastMatch && seed === 0) return this.#lastHash;
+    const h = this.#hashMatch(match, seed);
+    if (seed === 0) {
+      // find() then insert() hash the same match: kept by identity (matches never change).
+      this.#lastMatch = match;
+      this.#lastHash = h;
+    }
+    return h;
+  }
+
+  #lastMatch: Match | undefined = undefined;
+  #lastHash = 0;
+
+  #hashMatch(match: Match, seed: number): number {
     let h = seed;
     let j = 0;
     for (let i = 0; i < this.fields.length; i++) {
@@ -138,10 +152,7 @@ export class Subtable<R extends RuleLike> {
   /** The rule with this match (of this subtable's pattern) and priority. */
   find(match: Match, priority: number): R | undefined {
     const slot = this.rules.get(this.pattern.hashMatch(match));
-    if (slot === undefined) return undefined;
-    if (!(slot instanceof Many)) return slot.priority === priority && sameValues(slot.match, match) ? slot : undefined;
-    for (const r of slot.atPriority(priority)) if (sameValues(r.match, match)) return r;
-    return undefined;
+    return slot === undefined ? undefined : sameIn(slot, match, priority);
   }
 
   /** Inserts; returns the replaced victim, if a rule with the same values and priority was there. */
@@ -149,16 +160,18 @@ export class Subtable<R extends RuleLike> {
     const key = this.pattern.hashMatch(rule.match);
     const slot = this.rules.get(key);
     if (slot !== undefined) {
-      for (const r of slotRulesAt(slot, rule.priority)) {
-        if (sameValues(r.match, rule.match)) {
-          slotReplace(this.rules, key, r, rule);
-          for (const idx of this.indexes) slotReplace(idx.map, idx.key(r.match, r.priority), r, rule);
-          return r;
-        }
+      const r = sameIn(slot, rule.match, rule.priority);
+      if (r !== undefined) {
+        slotReplace(this.rules, key, r, rule);
+        for (const idx of this.indexes) slotReplace(idx.map, idx.key(r.match, r.priority), r, rule);
+        return r;
       }
     }
     slotAdd(this.rules, key, rule);
-    for (const idx of this.indexes) slotAdd(idx.map, idx.key(rule.match, rule.priority), rule);
+    for (let i = 0; i < this.indexes.length; i++) {
+      const idx = this.indexes[i]!;
+      slotAdd(idx.map, idx.key(rule.match, rule.priority), rule);
+    }
     this.size++;
     this.priorities.set(rule.priority, (this.priorities.get(rule.priority) ?? 0) + 1);
     if (rule.priority > this.maxPriority) this.maxPriority = rule.priority;
@@ -238,4 +251,12 @@ export class Subtable<R extends RuleLike> {
 function sameValues(a: Match, b: Match): boolean {
   for (let i = 0; i < a.length; i++) if (a[i]!.value !== b[i]!.value) return false;
   return true;
+}
+
+/** The rule of the slot with these values and priority (a single rule is checked without a list). */
+function sameIn<R extends RuleLike>(slot: Slot<R>, match: Match, priority: number): R | undefined {
+  if (!(slot instanceof Many)) return slot.priority === priority && sameValues(slot.match, match) ? slot : undefined;
+  const at = slot.atPriority(priority);
+  for (let i = 0; i < at.length; i++) if (sameValues(at[i]!.match, match)) return at[i];
+  return undefined;
 }

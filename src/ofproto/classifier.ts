@@ -57,6 +57,8 @@ export class Classifier<R extends ClassifierRule> {
   /** Every subtable; ordered by decreasing maxPriority unless #orderDirty. */
   #subtables: Subtable<R>[] = [];
   #orderDirty = false;
+  #lastMatch: Match | undefined = undefined;
+  #lastHash = 0;
   #size = 0;
   #visited = 0;
   readonly #policy: IndexPolicy;
@@ -179,7 +181,14 @@ export class Classifier<R extends ClassifierRule> {
   }
 
   #subtableOf(match: Match): Subtable<R> | undefined {
-    const hash = patternHashOf(match);
+    // A flow_mod asks for its match's subtable two or three times in a row (find, then insert):
+    // matches are never changed once made, so the last one's hash is kept by identity.
+    let hash = this.#lastHash;
+    if (match !== this.#lastMatch) {
+      hash = patternHashOf(match);
+      this.#lastMatch = match;
+      this.#lastHash = hash;
+    }
     const found = this.#byPattern.get(hash);
     if (found === undefined) return undefined;
     if (!Array.isArray(found)) return found.pattern.isPatternOf(match) ? found : undefined;

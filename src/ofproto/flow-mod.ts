@@ -237,12 +237,13 @@ export function checkInstructions(sw: { readonly tables: readonly FlowTable[] },
   if (ins.meterId !== undefined) {
     return ofError("METER_MOD_FAILED_UNKNOWN_METER", `meter:${ins.meterId}: this switch has no meters`);
   }
-  return checkActions(ins.applyActions, false) ?? checkActions(ins.writeActions ?? [], false);
+  return checkActions(ins.applyActions, false) ?? (ins.writeActions === undefined ? undefined : checkActions(ins.writeActions, false));
 }
 
 /** Output ports must be physical (1..OFPP.MAX) or a reserved port that makes sense here. */
 export function checkActions(actions: readonly Action[], packetOut: boolean): OfError | undefined {
-  for (const a of actions) {
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i]!;
     if (a.type !== "output" && a.type !== "enqueue") continue;
     const p = a.port;
     const ok =

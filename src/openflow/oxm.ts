@@ -406,6 +406,20 @@ function wireValue(buf: Uint8Array, at: number, n: number, shared: boolean): big
   return v;
 }
 
+/** Exact fields of up to 16 bits, shared by every match that has them (frozen; bounded). */
+const SHARED_EXACT = new Map<number, MatchField>();
+const SHARED_EXACT_MAX = 8192;
+
+function sharedExact(field: OxmField, x: number): MatchField {
+  const k = field * 0x10000 + x;
+  let f = SHARED_EXACT.get(k);
+  if (f === undefined) {
+    f = Object.freeze({ field, value: BigInt(x), mask: FIELD_MAX[field]! });
+    if (SHARED_EXACT.size < SHARED_EXACT_MAX) SHARED_EXACT.set(k, f);
+  }
+  return f;
+}
+
 /**
  * decodeOxmMatch's common case, for the flow_mod hot path: OpenFlow-basic fields only, each
  * well formed and valid, none twice, prerequisites met. Checks run on the wire bytes (no bigint
@@ -456,11 +470,19 @@ export function decodeOxmMatchFast(buf: Uint8Array, offset: number): { match: Ma
       }
       if (any === 0) return undefined;
     }
-    const value = wireValue(buf, v, n, false);
-    const mask = hasMask ? wireValue(buf, v + n, n, true) : FIELD_MAX[field]!;
-    if (field === OxmField.VLAN_VID && mask === FIELD_MAX[field] && value !== 0n && (buf[v]! & 0x10) === 0) return undefined;
+    let f: MatchField;
+    if (!hasMask && n <= 2) {
+      // Short exact fields (eth_type, ip_proto, ports, in_port...) repeat across flows: shared.
+      const x = n === 1 ? buf[v]! : (buf[v]! << 8) | buf[v + 1]!;
+      if (field === OxmField.VLAN_VID && x !== 0 && (x & 0x1000) === 0) return undefined;
+      f = sharedExact(field, x);
+    } else {
+      const value = wireValue(buf, v, n, false);
+      const mask = hasMask ? wireValue(buf, v + n, n, true) : FIELD_MAX[field]!;
+      if (field === OxmField.VLAN_VID && mask === FIELD_MAX[field] && value !== 0n && (buf[v]! & 0x10) === 0) return undefined;
+      f = { field, value, mask };
+    }
     // Insertion into field order: matches arrive mostly sorted.
-    const f: MatchField = { field, value, mask };
     let j = filled++;
     while (j > 0 && fields[j - 1]!.field > field) {
       fields[j] = fields[j - 1]!;
@@ -470,8 +492,8 @@ export function decodeOxmMatchFast(buf: Uint8Array, offset: number): { match: Ma
     at += 4 + tlvLen;
   }
   PREREQ_SCRATCH.clear();
-  for (const f of fields) PREREQ_SCRATCH.set(f.field, f);
-  for (const f of fields) if (!prerequisitesMet(f.field, PREREQ_SCRATCH)) return undefined;
+  for (let i = 0; i < fields.length; i++) PREREQ_SCRATCH.set(fields[i]!.field, fields[i]!);
+  for (let i = 0; i < fields.length; i++) if (!prerequisitesMet(fields[i]!.field, PREREQ_SCRATCH)) return undefined;
   return { match: Object.freeze(fields), length: padded };
 }
 

@@ -93,9 +93,10 @@ export class ProtoWriter {
   raw(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
     this.ensure(n);
-    if (n <= 16) {
+    // Short copies by hand; a view (subarray) costs an object, so only a partial long copy makes one.
+    if (n <= 64) {
       for (let i = 0; i < n; i++) this.buf[this.pos + i] = b[start + i]!;
-    } else this.buf.set(b.subarray(start, end), this.pos);
+    } else this.buf.set(start === 0 && end === b.length ? b : b.subarray(start, end), this.pos);
     this.pos += n;
   }
 
