@@ -9,6 +9,7 @@
 import type { Action, Instructions } from "../openflow/actions.js";
 import type { OxmField } from "../openflow/match.js";
 import type { ProtoWriter } from "../p4runtime/index.js";
+import type { RuleSpec } from "../ofproto/rule.js";
 
 export const METADATA_TAG = Uint8Array.of(0x4f, 0x46, 0x50, 0x34); // "OFP4"
 /** The version encodeRuleMetadata writes. */
@@ -17,17 +18,8 @@ export const METADATA_VERSION = 3;
 const JSON_VERSION = 1;
 const FIXED = 4 + 1 + 1 + 4 + 8 + 2 + 2 + 2 + 2; // 26 bytes before the instructions
 
-/** What one entry's metadata says about its rule (the match comes from the entry's key). */
-export interface RuleRecord {
-  readonly tableId: number;
-  readonly priority: number;
-  readonly cookie: bigint;
-  readonly flags: number;
-  readonly idleTimeout: number;
-  readonly hardTimeout: number;
-  readonly importance: number;
-  readonly instructions: Instructions;
-}
+/** What one entry's metadata says about its rule: all of it but the match (that comes from the entry's key). */
+export type RuleRecord = Omit<RuleSpec, "match">;
 
 const BIG = "\u0000n:";
 

@@ -159,17 +159,23 @@ function addFlow(sw: FlowModSwitch, conn: OfConnView, request: Request, fm: Flow
   return "done";
 }
 
-function modifyFlows(sw: FlowModSwitch, conn: OfConnView, request: Request, fm: FlowMod, strict: boolean): Outcome {
-  const collected = collectRules(sw.tables, {
+/** The rules a modify or delete flow_mod selects. */
+function queryOf(fm: FlowMod, strict: boolean, byOutput: boolean): RuleQuery {
+  return {
     tableId: fm.tableId,
     match: fm.match,
     strict,
     priority: fm.priority,
     cookie: fm.cookie,
     cookieMask: fm.cookieMask,
-    outPort: OFPP.ANY,
-    outGroup: OFPG.ANY,
-  });
+    outPort: byOutput ? fm.outPort : OFPP.ANY,
+    outGroup: byOutput ? fm.outGroup : OFPG.ANY,
+  };
+}
+
+function modifyFlows(sw: FlowModSwitch, conn: OfConnView, request: Request, fm: FlowMod, strict: boolean): Outcome {
+  // out_port and out_group filter deletes only; a modify ignores them (as the OpenFlow spec says).
+  const collected = collectRules(sw.tables, queryOf(fm, strict, false));
   if (!collected.ok) return collected.error;
   const rules = collected.value;
   for (const rule of rules) {
@@ -198,16 +204,7 @@ function modifyFlows(sw: FlowModSwitch, conn: OfConnView, request: Request, fm: 
 }
 
 function deleteFlows(sw: FlowModSwitch, conn: OfConnView, request: Request, fm: FlowMod, strict: boolean): Outcome {
-  const collected = collectRules(sw.tables, {
-    tableId: fm.tableId,
-    match: fm.match,
-    strict,
-    priority: fm.priority,
-    cookie: fm.cookie,
-    cookieMask: fm.cookieMask,
-    outPort: fm.outPort,
-    outGroup: fm.outGroup,
-  });
+  const collected = collectRules(sw.tables, queryOf(fm, strict, true));
   if (!collected.ok) return collected.error;
   const rules = collected.value;
   if (anyPending(rules)) return "postponed";

@@ -521,7 +521,8 @@ export function writeOxmMatch(w: Writer, match: Match): void {
   for (let k = 0; k < match.length; k++) {
     let next: MatchField | undefined;
     let rank = Infinity;
-    for (const f of match) {
+    for (let i = 0; i < match.length; i++) {
+      const f = match[i]!;
       const r = ORDER_RANK[f.field]!;
       if (r > last && r < rank) {
         rank = r;

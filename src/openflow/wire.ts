@@ -84,7 +84,8 @@ export class Writer {
 
   zeros(n: number): this {
     this.ensure(n);
-    this.buf.fill(0, this.length, this.length + n);
+    if (n <= 16) for (let i = 0; i < n; i++) this.buf[this.length + i] = 0;
+    else this.buf.fill(0, this.length, this.length + n);
     this.length += n;
     return this;
   }
@@ -108,6 +109,11 @@ export class Writer {
 
   setU32(at: number, v: number): void {
     this.view.setUint32(at, v >>> 0);
+  }
+
+  /** The bytes written, as a view of the buffer (valid until the next write). */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.length);
   }
 
   /** A copy of the bytes written. */
